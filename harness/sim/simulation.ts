@@ -28,6 +28,12 @@ export interface SimOptions<Msg> {
   /** More pending timers than this on one node fails the run: a timer leak. */
   maxTimersPerNode?: number;
   storageLimits?: StorageLimits;
+  /**
+   * After each handler, put the node's inspect() view into the trace when it
+   * changed (a "state" record, for the timeline viewer). State records are not
+   * part of the trace hash, so turning this on never changes the hash.
+   */
+  recordStates?: boolean;
 }
 
 export interface SimStats {
@@ -118,6 +124,8 @@ export class Simulation<Msg> {
   /** The endpoint whose handler is running, if any (for failure reports). */
   private running: Endpoint<Msg> | null = null;
   private finished = false;
+  private readonly recordStates: boolean;
+  private readonly lastState = new Map<NodeId, string>();
 
   constructor(opts: SimOptions<Msg>) {
     this.seed = opts.seed;
@@ -132,6 +140,7 @@ export class Simulation<Msg> {
     this.maxEvents = opts.maxEvents ?? 20_000_000;
     this.maxTimersPerNode = opts.maxTimersPerNode ?? 10_000;
     this.storageLimits = opts.storageLimits ?? DEFAULT_STORAGE_LIMITS;
+    this.recordStates = opts.recordStates ?? false;
     if (new Set(opts.nodes).size !== opts.nodes.length) throw new RangeError(`duplicate node ids in ${JSON.stringify(opts.nodes)}`);
     for (const id of opts.nodes) this.network.addEndpoint(id);
     if (opts.linkFaults !== undefined) this.network.setFaults(opts.linkFaults);
@@ -302,6 +311,20 @@ export class Simulation<Msg> {
     } finally {
       this.running = null;
     }
+    if (this.recordStates && this.failure === null) this.recordState(ep);
+  }
+
+  private recordState(ep: Endpoint<Msg>): void {
+    if (ep.node?.inspect === undefined) return;
+    let text: string;
+    try {
+      text = JSON.stringify(ep.node.inspect());
+    } catch {
+      return;
+    }
+    if (this.lastState.get(ep.id) === text) return;
+    this.lastState.set(ep.id, text);
+    this.trace.addUnhashed({ kind: "state", index: 0, timeMs: this.nowMs, node: ep.id, state: JSON.parse(text) as Json });
   }
 
   // ---------------------------------------------------------------- recording
@@ -491,6 +514,7 @@ export class Simulation<Msg> {
     } finally {
       this.running = null;
     }
+    if (this.recordStates && this.failure === null) this.recordState(ep);
   }
 
   private ep(id: NodeId): Endpoint<Msg> {

@@ -25,7 +25,9 @@ export type SimEvent =
   | { kind: "log"; index: number; timeMs: number; node: NodeId; event: string; fields: { [key: string]: Json } }
   | { kind: "apply"; index: number; timeMs: number; node: NodeId; entry: Applied }
   | { kind: "sync"; index: number; timeMs: number; node: NodeId }
-  | { kind: "note"; index: number; timeMs: number; text: string };
+  | { kind: "note"; index: number; timeMs: number; text: string }
+  /** A node's inspect() view after a handler (only with recordStates; never hashed, never sent to monitors). */
+  | { kind: "state"; index: number; timeMs: number; node: NodeId; state: Json };
 
 export type DropReason = "loss" | "partition" | "crashed" | "paused-crash" | "unknown-node";
 export type SimEventKind = SimEvent["kind"];
@@ -91,6 +93,19 @@ export class Trace {
   add(ev: SimEvent): void {
     this.hashEvent(ev);
     this.count++;
+    if (this.mode === "full" || this.records.length < this.ringSize) {
+      this.records.push(ev);
+    } else {
+      this.records[this.ringStart] = ev;
+      this.ringStart = (this.ringStart + 1) % this.ringSize;
+    }
+  }
+
+  /** Keeps a record without hashing it: views that must not change the hash (node states). */
+  addUnhashed(ev: SimEvent): void {
+    // It takes the index of the last hashed record, so indices (and failure
+    // reports that cite them) are the same with or without state records.
+    ev.index = this.count - 1;
     if (this.mode === "full" || this.records.length < this.ringSize) {
       this.records.push(ev);
     } else {
@@ -191,6 +206,8 @@ export class Trace {
       case "note":
         h.string(ev.text);
         break;
+      case "state":
+        break;
       default: {
         const never: never = ev;
         throw new Error(`unhashed event ${JSON.stringify(never)}`);
@@ -262,5 +279,7 @@ export function describeEvent(ev: SimEvent, maxChars = 120): string {
       return `${t} ${ev.node} sync`;
     case "note":
       return `${t} note: ${ev.text}`;
+    case "state":
+      return `${t} ${ev.node} state ${cut(JSON.stringify(ev.state))}`;
   }
 }
