@@ -1,0 +1,331 @@
+// The search at the heart of the checker, for one partition (one key): Wing &
+// Gong's backtracking over the order of operations, with Lowe's refinements as
+// Porcupine uses them. The history is a doubly linked list of call and return
+// entries in time order. Walking it from the front, any call met before the
+// first return belongs to an operation that may come next in the linearization:
+// we apply it to the model, take its call and return out of the list, and start
+// again from the front. Meeting a return whose operation is still in the list
+// means the current prefix cannot be extended: undo the last choice and try the
+// entry after it. A memo of (set of operations linearized, model state) cuts
+// every branch that reaches a configuration already explored.
+//
+// `info` operations have no return entry: they can be linearized any time after
+// their call, and when the walk runs off the end of the list with only such
+// calls left, they are taken as never having happened. The history is
+// linearizable iff the walk gets there.
+
+import type { Model } from "./model.ts";
+
+/** One partition's operations in the columnar form the search reads. */
+export interface SearchOps<I, O> {
+  readonly inputs: readonly I[];
+  /** undefined: the result is unknown. */
+  readonly outputs: readonly (O | undefined)[];
+  readonly callMs: Float64Array;
+  /** Infinity: open to the end (an `info` operation). */
+  readonly returnMs: Float64Array;
+  /**
+   * 1: the operation may also have had no effect at all. Used when explaining a
+   * violation, to relax an operation while keeping it within its own interval.
+   */
+  readonly optional?: Uint8Array;
+}
+
+export interface SearchLimits {
+  /** Absolute deadline on performance.now(); Infinity for none. */
+  readonly deadline: number;
+  /** When the memo grows past this, it is emptied and the search goes on (slower, still exact). */
+  readonly maxMemoBytes: number;
+  /** Give up (as a timeout) after this many model steps; Infinity for none. */
+  readonly maxSteps?: number;
+}
+
+export interface SearchStats {
+  /** Model steps tried. */
+  steps: number;
+  /** Configurations in the memo at the end (or at its last reset). */
+  memoEntries: number;
+  /** How many times the memo hit maxMemoBytes and was emptied. */
+  memoResets: number;
+}
+
+export type SearchOutcome<S> =
+  | { readonly kind: "ok"; readonly order: readonly number[]; readonly stats: SearchStats }
+  | {
+      readonly kind: "illegal" | "timeout";
+      /** The longest linearizable prefix found (indices into the partition), and the state after it. */
+      readonly longest: readonly number[];
+      readonly stateAfterLongest: S;
+      readonly stats: SearchStats;
+    };
+
+/** How many steps between looks at the clock; a look costs about as much as 100 steps. */
+const DEADLINE_CHECK_STEPS = 4096;
+
+/** Deterministic 32-bit values per operation for Zobrist hashing of the linearized set. */
+function zobristKeys(n: number): Uint32Array {
+  const keys = new Uint32Array(n);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < n; i++) {
+    // splitmix32: a fixed sequence, so the memo (and the step counts) are reproducible.
+    x = (x + 0x9e3779b9) | 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    keys[i] = (z ^ (z >>> 16)) >>> 0;
+  }
+  return keys;
+}
+
+/**
+ * The set of configurations already explored. Open addressing over 32-bit
+ * hashes; the linearized sets live side by side in one Uint32Array arena, so an
+ * insert allocates nothing unless a table has to grow.
+ */
+class Memo<S> {
+  private readonly words: number;
+  private arena: Uint32Array;
+  private hashes: Uint32Array;
+  private states: S[] = [];
+  private slots: Int32Array;
+  private mask: number;
+  private readonly bytesPerEntry: number;
+  count = 0;
+  resets = 0;
+
+  constructor(
+    words: number,
+    private readonly equal: (a: S, b: S) => boolean,
+    private readonly maxBytes: number,
+  ) {
+    this.words = words;
+    const initial = 1024;
+    this.arena = new Uint32Array(initial * words);
+    this.hashes = new Uint32Array(initial);
+    this.slots = new Int32Array(initial * 2);
+    this.mask = initial * 2 - 1;
+    // The set, its hash, the state reference, and two slots of the half-full table.
+    this.bytesPerEntry = words * 4 + 4 + 8 + 8;
+  }
+
+  /** Adds (bits, state) unless it is already there; true iff it was new. */
+  add(bits: Uint32Array, hash: number, state: S): boolean {
+    const words = this.words;
+    let slot = hash & this.mask;
+    for (;;) {
+      const at = this.slots[slot];
+      if (at === 0) break;
+      const e = at - 1;
+      if (this.hashes[e] === hash) {
+        let same = true;
+        const base = e * words;
+        for (let w = 0; w < words; w++) {
+          if (this.arena[base + w] !== bits[w]) {
+            same = false;
+            break;
+          }
+        }
+        if (same && this.equal(this.states[e], state)) return false;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    if ((this.count + 1) * this.bytesPerEntry > this.maxBytes) {
+      this.clear();
+      slot = hash & this.mask;
+    } else if ((this.count + 1) * 2 > this.slots.length / 2) {
+      this.grow();
+      slot = hash & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+    }
+    const e = this.count++;
+    if (e >= this.hashes.length) this.growArena();
+    this.arena.set(bits, e * words);
+    this.hashes[e] = hash;
+    this.states[e] = state;
+    this.slots[slot] = e + 1;
+    return true;
+  }
+
+  private clear(): void {
+    this.resets++;
+    this.count = 0;
+    this.states = [];
+    this.slots.fill(0);
+  }
+
+  private growArena(): void {
+    const capacity = this.hashes.length * 2;
+    const arena = new Uint32Array(capacity * this.words);
+    arena.set(this.arena);
+    this.arena = arena;
+    const hashes = new Uint32Array(capacity);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let e = 0; e < this.count; e++) {
+      let slot = this.hashes[e] & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = e + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+/** Decides whether one partition's operations are linearizable under the model. */
+export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits: SearchLimits): SearchOutcome<S> {
+  const n = ops.inputs.length;
+  const { callMs, returnMs, inputs, outputs } = ops;
+
+  // Entry codes: 2*op for a call, 2*op+1 for a return. Sorted by time; at equal
+  // times calls come first, so operations that touch in time count as concurrent.
+  const codes: number[] = [];
+  for (let op = 0; op < n; op++) {
+    codes.push(2 * op);
+    if (returnMs[op] !== Infinity) codes.push(2 * op + 1);
+  }
+  const timeOf = (code: number): number => ((code & 1) === 0 ? callMs[code >> 1] : returnMs[code >> 1]);
+  codes.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
+
+  // The list: position 0 is the head; positions 1..E hold the entries; -1 ends it.
+  const size = codes.length + 1;
+  const next = new Int32Array(size);
+  const prev = new Int32Array(size);
+  const entryOp = new Int32Array(size);
+  const isCall = new Uint8Array(size);
+  const returnAt = new Int32Array(size).fill(-1);
+  const callPos = new Int32Array(n);
+  for (let p = 1; p < size; p++) {
+    const code = codes[p - 1];
+    const op = code >> 1;
+    entryOp[p] = op;
+    if ((code & 1) === 0) {
+      isCall[p] = 1;
+      callPos[op] = p;
+    } else {
+      returnAt[callPos[op]] = p;
+    }
+    prev[p] = p - 1;
+    next[p - 1] = p;
+  }
+  next[size - 1] = -1;
+
+  const words = Math.max(1, Math.ceil(n / 32));
+  const bits = new Uint32Array(words);
+  const zobrist = zobristKeys(n);
+  const memo = new Memo<S>(words, model.equal, limits.maxMemoBytes);
+  const stackPos = new Int32Array(n);
+  const stackState: S[] = new Array<S>(n);
+  const stackWay = new Uint8Array(n);
+  let depth = 0;
+  let setHash = 0;
+  let state = model.init();
+
+  let bestDepth = 0;
+  let best: number[] = [];
+  let bestState = state;
+
+  const stats: SearchStats = { steps: 0, memoEntries: 0, memoResets: 0 };
+  let untilClock = DEADLINE_CHECK_STEPS;
+  const finish = (kind: "illegal" | "timeout"): SearchOutcome<S> => {
+    stats.memoEntries = memo.count;
+    stats.memoResets = memo.resets;
+    return { kind, longest: best, stateAfterLongest: bestState, stats };
+  };
+
+  const optional = ops.optional;
+  const maxSteps = limits.maxSteps ?? Infinity;
+  let entry = next[0];
+  // Which way to apply the entry's operation: 0 through the model, 1 as a no-op
+  // (only for optional operations, tried after the model's way is exhausted).
+  let way = 0;
+  for (;;) {
+    if (entry < 0) {
+      // Only calls of info operations were left: all that returned is linearized.
+      stats.memoEntries = memo.count;
+      stats.memoResets = memo.resets;
+      const order: number[] = [];
+      for (let d = 0; d < depth; d++) if (stackWay[d] === 0) order.push(entryOp[stackPos[d]]);
+      return { kind: "ok", order, stats };
+    }
+    if (isCall[entry] === 1) {
+      const op = entryOp[entry];
+      const ways = optional !== undefined && optional[op] === 1 ? 2 : 1;
+      let taken = false;
+      for (; way < ways; way++) {
+        stats.steps++;
+        if (--untilClock === 0) {
+          untilClock = DEADLINE_CHECK_STEPS;
+          if (performance.now() > limits.deadline) return finish("timeout");
+        }
+        if (stats.steps > maxSteps) return finish("timeout");
+        const after = way === 0 ? model.step(state, inputs[op], outputs[op]) : state;
+        if (after === undefined) continue;
+        const word = op >>> 5;
+        const mask = 1 << (op & 31);
+        bits[word] |= mask;
+        const candidateSetHash = (setHash ^ zobrist[op]) >>> 0;
+        const sh = model.hash(after);
+        const key = (candidateSetHash ^ Math.imul(sh ^ (sh >>> 15), 0x2c1b3c6d)) >>> 0;
+        if (memo.add(bits, key, after)) {
+          stackPos[depth] = entry;
+          stackState[depth] = state;
+          stackWay[depth] = way;
+          depth++;
+          setHash = candidateSetHash;
+          state = after;
+          // Take the call and its return out of the list.
+          let p = prev[entry];
+          let q = next[entry];
+          next[p] = q;
+          if (q >= 0) prev[q] = p;
+          const r = returnAt[entry];
+          if (r >= 0) {
+            p = prev[r];
+            q = next[r];
+            next[p] = q;
+            if (q >= 0) prev[q] = p;
+          }
+          if (depth > bestDepth) {
+            bestDepth = depth;
+            best = [];
+            for (let d = 0; d < depth; d++) if (stackWay[d] === 0) best.push(entryOp[stackPos[d]]);
+            bestState = state;
+          }
+          taken = true;
+          break;
+        }
+        bits[word] &= ~mask;
+      }
+      way = 0;
+      entry = taken ? next[0] : next[entry];
+    } else {
+      // The return of an operation not yet linearized: this prefix is a dead end.
+      if (depth === 0) return finish("illegal");
+      depth--;
+      entry = stackPos[depth];
+      state = stackState[depth];
+      const op = entryOp[entry];
+      bits[op >>> 5] &= ~(1 << (op & 31));
+      setHash = (setHash ^ zobrist[op]) >>> 0;
+      // Put the return back, then the call (the reverse of taking them out).
+      const r = returnAt[entry];
+      if (r >= 0) {
+        next[prev[r]] = r;
+        if (next[r] >= 0) prev[next[r]] = r;
+      }
+      next[prev[entry]] = entry;
+      if (next[entry] >= 0) prev[next[entry]] = entry;
+      // Try the same entry the other way if there is one, else move past it.
+      way = stackWay[depth] + 1;
+      if (way >= (optional !== undefined && optional[op] === 1 ? 2 : 1)) {
+        way = 0;
+        entry = next[entry];
+      }
+    }
+  }
+}
