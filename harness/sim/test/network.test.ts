@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { DelaySpec } from "../index.ts";
 import { blast, probe, probeSim, type ProbeMsg } from "./probe.ts";
 
 describe("network semantics", () => {
@@ -70,7 +71,8 @@ describe("network semantics", () => {
   });
 
   it("delay bounds are respected (uniform and exponential-tail delays)", () => {
-    for (const delayMs of [{ min: 7, max: 13 }, { floorMs: 4, meanMs: 20, maxMs: 60 }]) {
+    const specs: DelaySpec[] = [{ min: 7, max: 13 }, { floorMs: 4, meanMs: 20, maxMs: 60 }];
+    for (const delayMs of specs) {
       const sim = probeSim(7);
       sim.setLinkFaults({ delayMs });
       sim.runFor(100); // start from t=100 so arrival time = delay + 100
