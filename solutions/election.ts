@@ -120,6 +120,7 @@ export function becomeCandidate(s: RaftState, transfer: boolean): void {
 }
 
 function requestVotes(s: RaftState, preVote: boolean, transfer: boolean): void {
+  s.modules.persistence.persist(s); // a term learnt earlier may not be on disk yet
   const msg: RequestVote = {
     type: "RequestVote",
     term: preVote ? s.currentTerm + 1 : s.currentTerm,

@@ -26,6 +26,9 @@ function execute(s: RaftState, op: KvOp): KvResult {
     case "del":
       data.delete(op.key);
       return { value: old, applied: true };
+    case "append":
+      data.set(op.key, (old ?? "") + op.value);
+      return { value: old, applied: true };
     case "cas":
       if (old !== op.expected) return { value: old, applied: false };
       data.set(op.key, op.value);
@@ -105,7 +108,9 @@ function fail(s: RaftState, to: NodeId, clientId: string, seq: number, error: Cl
 
 function tooLarge(s: RaftState, op: KvOp): boolean {
   if (op.key.length > s.config.maxKeyBytes) return true;
-  return (op.op === "set" || op.op === "cas") && op.value.length > s.config.maxValueBytes;
+  if (op.op === "set" || op.op === "cas") return op.value.length > s.config.maxValueBytes;
+  if (op.op === "append") return op.value.length + (s.kv.data.get(op.key)?.length ?? 0) > s.config.maxValueBytes;
+  return false;
 }
 
 function pendingCount(s: RaftState): number {

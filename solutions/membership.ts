@@ -181,6 +181,7 @@ export function poll(s: RaftState): void {
       s.transfer = null;
     } else if (pr.matchIndex === s.log.lastIndex()) {
       // Thesis §3.10: the target has our whole log; tell it to start an election now.
+      s.modules.persistence.persist(s);
       s.send(s.transfer.target, { type: "TimeoutNow", term: s.currentTerm, leaderId: s.id });
       s.note("transfer-timeout-now", { target: s.transfer.target });
       s.transfer = null;

@@ -68,8 +68,9 @@ export function sendAppendEntries(s: RaftState, peer: NodeId, heartbeat: boolean
     if (heartbeat) s.modules.snapshot.sendInstallSnapshot(s, peer);
     return;
   }
-  if (pr.mode === "replicate" && pr.inflight.length > 0 && now - pr.lastAckMs > stallMs(s)) {
-    // Replies stopped (dropped messages): go back to one probe at a time.
+  if (pr.mode === "replicate" && pr.inflight.length > 0 && now - pr.lastProgressMs > stallMs(s)) {
+    // The pipeline stopped moving (an append or its reply was lost): go back
+    // to one probe at a time from what the follower has acknowledged.
     toProbe(pr);
   }
   if (pr.nextIndex <= s.log.snapshotIndex) {
@@ -87,6 +88,7 @@ export function sendAppendEntries(s: RaftState, peer: NodeId, heartbeat: boolean
   let sent = false;
   while (pr.nextIndex <= s.log.lastIndex() && pr.inflight.length < s.config.maxInflightAppends) {
     const last = sendFrom(s, peer, pr.nextIndex);
+    if (pr.inflight.length === 0) pr.lastProgressMs = now;
     pr.inflight.push(last);
     pr.nextIndex = last + 1;
     sent = true;
@@ -208,7 +210,10 @@ export function handleAppendEntriesReply(s: RaftState, from: NodeId, msg: Append
   pr.lastAckMs = s.now();
   if (msg.round > pr.ackedRound) pr.ackedRound = msg.round;
   if (msg.success) {
-    if (msg.matchIndex > pr.matchIndex) pr.matchIndex = msg.matchIndex;
+    if (msg.matchIndex > pr.matchIndex) {
+      pr.matchIndex = msg.matchIndex;
+      pr.lastProgressMs = s.now();
+    }
     if (pr.nextIndex <= pr.matchIndex) pr.nextIndex = pr.matchIndex + 1;
     pr.inflight = pr.inflight.filter((last) => last > pr.matchIndex);
     if (pr.mode === "probe") {

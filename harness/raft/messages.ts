@@ -156,10 +156,12 @@ export type KvOp =
   | { op: "get"; key: string }
   | { op: "set"; key: string; value: string }
   | { op: "del"; key: string }
+  /** Appends value to the current value (absent counts as ""): a retry applied twice shows in every later read. */
+  | { op: "append"; key: string; value: string }
   /** Compare-and-set: sets value only if the current value is expected (null: absent). */
   | { op: "cas"; key: string; expected: string | null; value: string };
 
-/** What an operation returns: for get, the value; for set/del, the previous value; for cas, whether it applied. */
+/** What an operation returns: for get, the value; for set/del/append, the previous value; for cas, whether it applied. */
 export type KvResult = { value: string | null; applied: boolean };
 
 /** The command a KV write puts in the log: the session (clientId, seq) makes a retry apply once [thesis §6.3]. */
@@ -183,12 +185,13 @@ export type ClientRequest = {
 };
 
 /**
- * Why a request was not served. Definite errors (the operation did not and will
- * not take effect): not_leader, busy, too_large, bad_request. An unanswered
- * request is indefinite: it may still take effect.
+ * Why a request was not served. too_large and bad_request are definite: the
+ * operation did not and will not take effect. not_leader and busy ask the client
+ * to retry (with the same seq): a write a deposed leader had already appended
+ * may still commit, so they say nothing definite about it.
  */
 export type ClientError =
-  /** This server is not the leader (see leaderHint); retry there. */
+  /** This server is not (or no longer) the leader (see leaderHint); retry there. */
   | "not_leader"
   /** The leader's proposal queue is full; back off and retry. */
   | "busy"

@@ -49,6 +49,8 @@ export interface PeerProgress {
   lastSendMs: number;
   /** When the follower last acknowledged anything. */
   lastAckMs: number;
+  /** Replicate mode: when matchIndex last advanced or the pipeline last started from empty (stall detection). */
+  lastProgressMs: number;
   /** The highest heartbeat round the follower has answered in this term. */
   ackedRound: number;
   /** Set by any reply in this term; CheckQuorum clears it every election timeout. */
@@ -66,6 +68,7 @@ export function newProgress(nextIndex: number): PeerProgress {
     inflight: [],
     lastSendMs: -Infinity,
     lastAckMs: -Infinity,
+    lastProgressMs: -Infinity,
     ackedRound: 0,
     recentActive: false,
     snapshotIndex: 0,
