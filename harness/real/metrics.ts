@@ -28,6 +28,7 @@ export class Counter {
   }
 }
 
+/** Observations in fixed buckets; histograms of one name with different labels render as one family. */
 export class Histogram {
   readonly counts: number[];
   sum = 0;
@@ -37,6 +38,7 @@ export class Histogram {
     readonly help: string,
     /** Upper bounds, ascending. */
     readonly buckets: readonly number[],
+    readonly labels: Labels = {},
   ) {
     this.counts = buckets.map(() => 0);
   }
@@ -73,8 +75,8 @@ export class Registry {
     return c;
   }
 
-  histogram(name: string, help: string, buckets: readonly number[] = LATENCY_BUCKETS_S): Histogram {
-    const h = new Histogram(name, help, buckets);
+  histogram(name: string, help: string, buckets: readonly number[] = LATENCY_BUCKETS_S, labels: Labels = {}): Histogram {
+    const h = new Histogram(name, help, buckets, labels);
     this.histograms.push(h);
     return h;
   }
@@ -95,14 +97,19 @@ export class Registry {
       if (typeof v === "number") out.push(`${g.name} ${num(v)}`);
       else for (const s of v) out.push(`${g.name}${labelText(s.labels)} ${num(s.value)}`);
     }
+    const described = new Set<string>();
     for (const h of this.histograms) {
-      out.push(`# HELP ${h.name} ${h.help}`, `# TYPE ${h.name} histogram`);
+      if (!described.has(h.name)) {
+        described.add(h.name);
+        out.push(`# HELP ${h.name} ${h.help}`, `# TYPE ${h.name} histogram`);
+      }
       let cumulative = 0;
       for (let i = 0; i < h.buckets.length; i++) {
         cumulative += h.counts[i];
-        out.push(`${h.name}_bucket${labelText({ le: num(h.buckets[i]) })} ${cumulative}`);
+        out.push(`${h.name}_bucket${labelText({ ...h.labels, le: num(h.buckets[i]) })} ${cumulative}`);
       }
-      out.push(`${h.name}_bucket{le="+Inf"} ${h.count}`, `${h.name}_sum ${num(h.sum)}`, `${h.name}_count ${h.count}`);
+      const l = labelText(h.labels);
+      out.push(`${h.name}_bucket${labelText({ ...h.labels, le: "+Inf" })} ${h.count}`, `${h.name}_sum${l} ${num(h.sum)}`, `${h.name}_count${l} ${h.count}`);
     }
     return out.join("\n") + "\n";
   }

@@ -23,6 +23,8 @@ export interface RuntimeHooks<Msg> {
   deliverLocal?(to: NodeId, msg: Msg): void;
   onApply?(entry: Applied): void;
   onLog?(event: string, fields: { [key: string]: Json }): void;
+  /** After every handler, e.g. to notice a leader change. */
+  afterEvent?(): void;
   /** The node threw, or an fsync failed: the process must stop (crash-stop is the only safe reaction). */
   onFatal(err: Error): void;
 }
@@ -139,6 +141,7 @@ export class RealRuntime<Msg> {
       return;
     }
     this.eventsHandled++;
+    this.hooks.afterEvent?.();
     this.handlerSeconds.observe((performance.now() - t0) / 1000);
     if (!this.tickScheduled) {
       this.tickScheduled = true;
