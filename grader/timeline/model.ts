@@ -80,6 +80,8 @@ export const ARROW_DROPPED = 1;
 export const ARROW_DUPLICATE = 2;
 export const ARROW_IN_FLIGHT = 4;
 export const ARROW_SEND_UNSEEN = 8;
+/** A reply that says no (voteGranted or success false): drawn with a hollow head. */
+export const ARROW_REJECTED = 16;
 
 /** One arrow per delivery, drop, or message still in flight when the trace ends. */
 export interface ArrowColumns {
@@ -224,6 +226,8 @@ export function buildTimelineModel(jsonl: string, opts: { title?: string } = {})
     let name = str(o?.type) ?? str(o?.kind) ?? "message";
     // Heartbeats swamp everything else in a Raft trace; a type of their own lets the page hide them.
     if (name === "AppendEntries" && Array.isArray(o?.entries) && o.entries.length === 0) name = "AppendEntries (heartbeat)";
+    // PreVote rounds [thesis §9.6] are a different conversation from real elections.
+    if ((name === "RequestVote" || name === "RequestVoteReply") && o?.preVote === true) name += " (pre-vote)";
     let i = typeIndex.get(name);
     if (i === undefined) {
       i = types.length;
@@ -241,6 +245,7 @@ export function buildTimelineModel(jsonl: string, opts: { title?: string } = {})
   /** Outcomes seen per message (deliveries + drops): the second and later are duplicate copies. */
   const outcomes: number[] = [];
   const duped = new Set<number>();
+  const rejected: number[] = [];
   const states: number[][] = lanes.map(() => []);
   // Trace events, as the simulator counts them: state records are views, not events.
   const eventCount = events.filter((r) => r.k !== "state").length;
@@ -313,6 +318,8 @@ export function buildTimelineModel(jsonl: string, opts: { title?: string } = {})
         messages.id.push(num(r.id, -1));
         msgOf.set(num(r.id, -1), m);
         outcomes.push(0);
+        const body = obj(r.msg);
+        rejected.push(body !== undefined && (body.voteGranted === false || body.success === false) ? 1 : 0);
         counts.messages++;
         break;
       }
@@ -332,9 +339,11 @@ export function buildTimelineModel(jsonl: string, opts: { title?: string } = {})
           messages.id.push(id);
           msgOf.set(id, m);
           outcomes.push(0);
+          rejected.push(0);
           flags |= ARROW_SEND_UNSEEN;
         }
         if (outcomes[m] > 0 && duped.has(m)) flags |= ARROW_DUPLICATE;
+        if (rejected[m] === 1) flags |= ARROW_REJECTED;
         outcomes[m]++;
         if (r.k === "deliver") counts.delivered++;
         else counts.dropped++;

@@ -112,7 +112,7 @@ describe("timeline page in Chromium", () => {
     // Hover over the middle of the chart: the inspector follows the mouse.
     const box = (await page.locator("#chart").boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.3, box.y + 120);
-    await page.waitForFunction(() => document.querySelector("#inspector .tag")?.textContent === "hover");
+    await page.waitForFunction(`document.querySelector("#inspector .tag")?.textContent === "hover"`);
     // Zoom in with the wheel, then hide a node.
     await page.mouse.wheel(0, -600);
     await page.locator('#node-filter label[data-node="n3"] input').uncheck();
@@ -120,7 +120,7 @@ describe("timeline page in Chromium", () => {
     await page.locator('#node-filter label[data-node="n3"] input').check();
     await page.mouse.move(box.x + 5, box.y + 5);
     await page.locator("#zoom-fit").click();
-    await page.waitForFunction(() => document.querySelector("#inspector .tag")?.textContent === "pinned");
+    await page.waitForFunction(`document.querySelector("#inspector .tag")?.textContent === "pinned"`);
 
     const shot = join(OUT_DIR, "failing-election.png");
     await page.screenshot({ path: shot, fullPage: true });
@@ -146,9 +146,9 @@ describe("timeline page in Chromium", () => {
     // Zoomed out, 23k arrows would be a solid wall: the page draws per-lane density bars instead.
     expect(await page.locator("#timeline").getAttribute("data-density")).toBe("true");
     expect(await page.locator("#timeline").getAttribute("data-events")).toBe(String(run.events));
-    // Time ten zoom steps in the page, each with its full redraw.
-    const redrawMs = await page.evaluate(async () => {
-      const chart = document.getElementById("chart")!;
+    // Time ten zoom steps in the page, each with its full redraw (in-page code as text: no DOM types here).
+    const redrawMs = (await page.evaluate(`(async () => {
+      const chart = document.getElementById("chart");
       const r = chart.getBoundingClientRect();
       const t0 = performance.now();
       for (let i = 0; i < 10; i++) {
@@ -156,7 +156,7 @@ describe("timeline page in Chromium", () => {
         await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
       }
       return (performance.now() - t0) / 10;
-    });
+    })()`)) as number;
     const shot = join(OUT_DIR, "long-run.png");
     await page.screenshot({ path: shot });
     console.log(`long run: ${run.events} events, page load ${loadMs.toFixed(0)} ms, ${redrawMs.toFixed(1)} ms per zoom step (two frames each); ${shot}`);

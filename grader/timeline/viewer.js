@@ -47,14 +47,18 @@
     "": "#dfe3ea",
   };
   var TYPE_COLORS = {
-    RequestVote: "#d97706",
-    RequestVoteReply: "#b7791f",
-    AppendEntries: "#1d4ed8",
-    "AppendEntries (heartbeat)": "#93a8d6",
-    AppendEntriesReply: "#5b8def",
-    InstallSnapshot: "#7c3aed",
-    InstallSnapshotReply: "#a78bfa",
-    TimeoutNow: "#db2777",
+    RequestVote: "#e67700",
+    "RequestVote (pre-vote)": "#f5b041",
+    RequestVoteReply: "#c2255c",
+    "RequestVoteReply (pre-vote)": "#e599b5",
+    AppendEntries: "#1c7ed6",
+    "AppendEntries (heartbeat)": "#91a7ff",
+    AppendEntriesReply: "#0ca678",
+    InstallSnapshot: "#7048e8",
+    InstallSnapshotReply: "#ae3ec9",
+    TimeoutNow: "#5c940d",
+    ClientRequest: "#495057",
+    ClientReply: "#9aa1a9",
   };
   var PALETTE = ["#0f766e", "#c2410c", "#4d7c0f", "#9333ea", "#be185d", "#0369a1", "#a16207", "#475569"];
   var COMP_TINTS = ["rgba(59,130,246,0.10)", "rgba(234,88,12,0.11)", "rgba(147,51,234,0.10)", "rgba(22,163,74,0.10)", "rgba(219,39,119,0.10)"];
@@ -558,9 +562,16 @@
       ctx.setLineDash([]);
       if (!detailed) return;
       if (g.style === "ok" || g.style === "dup") {
+        // Refusals (voteGranted/success false) get a hollow head.
         ctx.beginPath();
-        for (var j = 0; j < heads.length; j++) arrowHead(heads[j]);
+        for (var j = 0; j < heads.length; j++) if (!(A.flags[g.list[j]] & 16)) arrowHead(heads[j]);
         ctx.fill();
+        ctx.fillStyle = "#ffffff";
+        ctx.lineWidth = 1.2;
+        ctx.beginPath();
+        for (var r = 0; r < heads.length; r++) if (A.flags[g.list[r]] & 16) arrowHead(heads[r]);
+        ctx.fill();
+        ctx.stroke();
       }
       if (g.style === "dup") {
         ctx.strokeStyle = "#7c3aed";
@@ -1108,7 +1119,9 @@
       var extra = [];
       for (var k in s) {
         if (KNOWN_KEYS[k] || k === "snapshotIndex" || k === "snapshotTerm") continue;
-        extra.push(k + "=" + short(JSON.stringify(s[k]), 60));
+        var full = JSON.stringify(s[k]);
+        // Big values (configs, state machines) stay one word; the whole value is in the hover title.
+        extra.push('<span title="' + esc(short(full, 2000)) + '">' + esc(k) + "=" + esc(full.length > 40 ? (Array.isArray(s[k]) ? "[…" + s[k].length + "]" : "{…}") : full) + "</span>");
       }
       var failed = data.failure && data.failure.node === data.lanes[lane];
       rows +=
@@ -1120,7 +1133,7 @@
         '<td class="num">' + (commit ? esc(commit.value) : "—") + "</td>" +
         '<td class="num">' + (applied ? esc(applied.value) : "—") + "</td>" +
         "<td>" + renderLog(entries, commit && typeof commit.value === "number" ? commit.value : null, applied && typeof applied.value === "number" ? applied.value : null, snapIndex, snapTerm) +
-        (extra.length ? '<div class="extra">' + esc(extra.join("  ")) + "</div>" : "") + (st ? "" : '<div class="extra">no state recorded yet</div>') +
+        (extra.length ? '<div class="extra">' + extra.join(" · ") + "</div>" : "") + (st ? "" : '<div class="extra">no state recorded yet</div>') +
         "</td></tr>";
     }
     inspector.innerHTML =
@@ -1209,6 +1222,11 @@
   }
 
   function hitTest(px, py) {
+    if (py >= AXIS_H && py < AXIS_H + NET_H) {
+      var t = tAt(px);
+      for (var s = 0; s < data.net.length; s++) if (data.net[s].t0 <= t && t <= data.net[s].t1) return { kind: "net", index: s };
+      return null;
+    }
     var best = null;
     var bestD = 6;
     var first = lowerBound(K.t, tAt(px - 8));
@@ -1236,12 +1254,17 @@
   }
 
   function itemPos(item) {
+    if (item.kind === "net") return data.net[item.index].pos;
     if (item.kind === "mark") return K.pos[item.index];
     var a = item.index;
     return A.pos[a] >= 0 ? A.pos[a] : M.pos[A.msg[a]];
   }
 
   function tooltipHtml(item) {
+    if (item.kind === "net") {
+      var seg = data.net[item.index];
+      return "<b>cut links</b> t = " + fmtMs(seg.t0) + " – " + fmtMs(seg.t1) + "\n" + esc(seg.label) + "\n(lanes are tinted by side; hatching marks one-way cuts)";
+    }
     if (item.kind === "mark") {
       var e = ev[K.pos[item.index]];
       return "<b>t = " + fmtMs(e.t) + "</b> · #" + e.i + "\n" + esc(short(describe(e), 500));
@@ -1257,6 +1280,7 @@
     else if (f & 1) when += " · dropped at t = " + fmtMs(A.t[a]) + " (" + esc(outcome ? outcome.reason : "?") + ")";
     else when += " · delivered t = " + fmtMs(A.t[a]) + " (+" + fmtMs(A.t[a] - M.t[m]) + ")";
     if (f & 2) when += "\nduplicate copy: the network delivered this message twice";
+    if (f & 16) when += "\na refusal (voteGranted/success false)";
     if (send && send.dirty) when += "\nsent while the sender had unsynced writes";
     var body = send ? '\n<span class="tt-json">' + esc(short(JSON.stringify(send.msg), 420)) + "</span>" : "";
     return head + "\n" + when + body;
@@ -1500,6 +1524,7 @@
     legendSwatch("background:rgba(190,24,93,0.25)", "partition / cut link (lanes tinted by side)"),
     legendSwatch("border-top:2px dashed #5b8def;height:0", "dropped message (ends in a red ✕)"),
     legendSwatch("border-top:2px dotted #7c3aed;height:0", "duplicate copy (ring at the end)"),
+    "<span>▷ hollow head: a refusal (vote not granted, AppendEntries failed)</span>",
     "<span>▕ timer · ● apply · ◆ log event · ▪ sync · ✕ crash · ▶ start/restart · ✎ note</span>",
   ].join("");
 
