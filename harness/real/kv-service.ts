@@ -32,6 +32,12 @@ interface Waiter {
   resolve(reply: ClientReply | null): void;
 }
 
+/** A client's own session: retries with the same (clientId, seq) apply once [thesis §6.3]. */
+export interface Session {
+  clientId: string;
+  seq: number;
+}
+
 interface Slot {
   clientId: string;
   seq: number;
@@ -175,10 +181,15 @@ export class KvService {
     else this.idle.push(slot);
   }
 
-  /** Sends one KV operation to the node and waits for its reply (null on timeout). */
-  request(op: KvOp, readMode: ReadMode, timeoutMs: number): Promise<ClientReply | null> {
+  /**
+   * Sends one KV operation to the node and waits for its reply (null on
+   * timeout). With a session (the client's own id and sequence number) a retry
+   * of the same operation, through any node, is applied at most once.
+   */
+  request(op: KvOp, readMode: ReadMode, timeoutMs: number, session: Session | null = null): Promise<ClientReply | null> {
     const slot = this.takeSlot();
-    const seq = ++slot.seq;
+    const clientId = session?.clientId ?? slot.clientId;
+    const seq = session?.seq ?? ++slot.seq;
     this.inFlight++;
     return new Promise<ClientReply | null>((resolve) => {
       const timer = setTimeout(() => {
@@ -192,7 +203,7 @@ export class KvService {
         resolve(r);
       };
       slot.waiter = { seq, resolve: finish };
-      this.deps.deliver(slot.clientId, { type: "ClientRequest", clientId: slot.clientId, seq, op, readMode });
+      this.deps.deliver(slot.clientId, { type: "ClientRequest", clientId, seq, op, readMode });
     });
   }
 
@@ -303,6 +314,20 @@ export class KvService {
     return key;
   }
 
+  /** The session headers, if given; undefined when they are malformed (error already sent). */
+  private sessionOf(req: IncomingMessage, res: ServerResponse): Session | null | undefined {
+    const id = req.headers["x-raft-client-id"];
+    const seq = req.headers["x-raft-seq"];
+    if (id === undefined && seq === undefined) return null;
+    const n = Number(seq);
+    if (typeof id !== "string" || !/^[A-Za-z0-9._:-]{1,128}$/.test(id) || id.startsWith("http-") || !Number.isSafeInteger(n) || n < 1) {
+      this.httpErrors.inc();
+      sendError(res, 400, "bad_session", "x-raft-client-id must be 1-128 chars of [A-Za-z0-9._:-] (not starting with http-) and x-raft-seq an integer >= 1, both or neither");
+      return undefined;
+    }
+    return { clientId: id, seq: n };
+  }
+
   private overloaded(res: ServerResponse): boolean {
     if (this.inFlight < this.config.maxPendingRequests) return false;
     this.httpErrors.inc();
@@ -327,8 +352,9 @@ export class KvService {
       this.httpErrors.inc();
       return sendError(res, 413, "too_large", `value of ${value.length} chars exceeds maxValueBytes ${this.config.maxValueBytes}`);
     }
-    if (this.overloaded(res)) return;
-    const reply = await this.request({ op: "set", key, value }, "linearizable", this.timeoutOf(url));
+    const session = this.sessionOf(req, res);
+    if (session === undefined || this.overloaded(res)) return;
+    const reply = await this.request({ op: "set", key, value }, "linearizable", this.timeoutOf(url), session);
     this.requestSeconds.put.observe((performance.now() - t0) / 1000);
     if (reply === null || !reply.ok) return this.replyError(res, url, reply);
     sendJson(res, 200, { key, prev: reply.result.value, servedBy: reply.servedBy });
@@ -359,8 +385,10 @@ export class KvService {
     req.resume();
     const t0 = performance.now();
     const key = this.keyOf(res, url);
-    if (key === null || this.overloaded(res)) return;
-    const reply = await this.request({ op: "del", key }, "linearizable", this.timeoutOf(url));
+    if (key === null) return;
+    const session = this.sessionOf(req, res);
+    if (session === undefined || this.overloaded(res)) return;
+    const reply = await this.request({ op: "del", key }, "linearizable", this.timeoutOf(url), session);
     this.requestSeconds.del.observe((performance.now() - t0) / 1000);
     if (reply === null || !reply.ok) return this.replyError(res, url, reply);
     sendJson(res, 200, { key, prev: reply.result.value, servedBy: reply.servedBy });
