@@ -33,6 +33,13 @@ export interface Model<S, I, O> {
    * The model's state then describes one part, e.g. one key's value.
    */
   partition?(input: I): string;
+  /**
+   * Optional speed-up: true if this operation, with this output, leaves every state in
+   * which it is legal unchanged (a read; a compare-and-set that reported failure). The
+   * search then takes such an operation as soon as it is legal and never tries it later,
+   * which is safe because moving it earlier cannot break anything. Answer false when unsure.
+   */
+  readOnly?(input: I, output: O | undefined): boolean;
   /** One operation for humans, e.g. `put("x", "1") -> ok`; output undefined means unknown. */
   describeOperation(input: I, output: O | undefined): string;
   describeState(state: S): string;
@@ -114,6 +121,7 @@ export const registerModel: Model<RegisterState, RegisterInput, RegisterOutput> 
   },
   equal: (a, b) => a === b,
   hash: (s) => (s === null ? NULL_HASH : typeof s === "number" ? hashNumber(s) : hashString(s)),
+  readOnly: (input, output) => input.f === "read" || (input.f === "cas" && output !== undefined && "ok" in output && !output.ok),
   describeOperation(input, output) {
     const result =
       output === undefined ? "?" : "value" in output ? showValue(output.value) : output.ok ? "ok" : "fail";
@@ -152,11 +160,15 @@ export type KvInput =
  * The observed result.
  * - `get` -> `{ value }`, null when the key is missing.
  * - `cas` -> `{ ok }`: true iff the compare succeeded and the value was set.
- * - `put`, `append`, `delete` -> `{ ok: true }`; the output is not checked (they always
- *   succeed once applied). An operation the store rejected before applying it is
- *   recorded with HistoryBuilder.fail, not as an output.
+ * - `put`, `append`, `delete` -> `{ ok: true }`; they always succeed once applied.
+ * - Any of the four may add `previous`: the value the key held just before the
+ *   operation (null: missing), as a KV that answers SET/DEL with the old value does.
+ *   When present it is checked, and it makes the search much faster, because a write
+ *   that reports what it overwrote pins down where it can go.
+ * An operation the store rejected before applying it is recorded with
+ * HistoryBuilder.fail, not as an output.
  */
-export type KvOutput = { readonly value: string | null } | { readonly ok: boolean };
+export type KvOutput = { readonly value: string | null } | { readonly ok: boolean; readonly previous?: string | null };
 
 /** One key's value; null while the key is missing. */
 export type KvState = string | null;
@@ -170,10 +182,16 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   name: "kv",
   init: () => null,
   step(state, input, output) {
+    if (input.op === "get") {
+      if (output === undefined) return state;
+      return "value" in output && output.value === state ? state : undefined;
+    }
+    if (output !== undefined) {
+      // A write's output must be { ok } and, when it says so, agree on what it overwrote.
+      if (!("ok" in output)) return undefined;
+      if (output.previous !== undefined && output.previous !== state) return undefined;
+    }
     switch (input.op) {
-      case "get":
-        if (output === undefined) return state;
-        return "value" in output && output.value === state ? state : undefined;
       case "put":
         return input.value;
       case "append":
@@ -183,8 +201,7 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
       case "cas": {
         const matches = state === input.expected;
         if (output === undefined) return matches ? input.value : state;
-        if (!("ok" in output)) return undefined;
-        if (output.ok) return matches ? input.value : undefined;
+        if ((output as { ok: boolean }).ok) return matches ? input.value : undefined;
         return matches ? undefined : state;
       }
       default: {
@@ -196,19 +213,31 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   equal: (a, b) => a === b,
   hash: (s) => (s === null ? NULL_HASH : hashString(s)),
   partition: (input) => input.key,
+  readOnly: (input, output) => {
+    if (input.op === "get") return true;
+    if (output === undefined || !("ok" in output)) return false;
+    if (input.op === "cas") return !output.ok || input.expected === input.value;
+    // A write that reports it overwrote the very value it wrote (or a delete of a missing key).
+    if (input.op === "put") return output.previous === input.value;
+    if (input.op === "delete") return output.previous === null;
+    return false;
+  },
   describeOperation(input, output) {
-    const result =
-      output === undefined ? "?" : "value" in output ? showValue(output.value) : output.ok ? "ok" : "fail";
+    let result = output === undefined ? "?" : "value" in output ? showValue(output.value) : output.ok ? "ok" : "fail";
+    if (output !== undefined && "ok" in output && output.previous !== undefined) {
+      result = input.op === "cas" ? `${result} (was ${showValue(output.previous)})` : `was ${showValue(output.previous)}`;
+    }
+    const shown = output !== undefined && "ok" in output && output.previous !== undefined;
     const k = JSON.stringify(input.key);
     switch (input.op) {
       case "get":
         return `get(${k}) -> ${result}`;
       case "put":
-        return `put(${k}, ${showValue(input.value)})${output === undefined ? " -> ?" : ""}`;
+        return `put(${k}, ${showValue(input.value)})${output === undefined || shown ? ` -> ${result}` : ""}`;
       case "append":
-        return `append(${k}, ${showValue(input.value)})${output === undefined ? " -> ?" : ""}`;
+        return `append(${k}, ${showValue(input.value)})${output === undefined || shown ? ` -> ${result}` : ""}`;
       case "delete":
-        return `delete(${k})${output === undefined ? " -> ?" : ""}`;
+        return `delete(${k})${output === undefined || shown ? ` -> ${result}` : ""}`;
       case "cas":
         return `cas(${k}, ${showValue(input.expected)}, ${showValue(input.value)}) -> ${result}`;
     }

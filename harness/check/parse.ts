@@ -125,9 +125,10 @@ function registerInput(f: string, value: string, bad: (why: string) => ParseErro
 // ---------------------------------------------------------------------------
 // KV logs: one EDN map per line, as in Porcupine's test_data/kv:
 //   {:process 0, :type :invoke, :f :put, :key "x", :value "1"}
-// We also accept :fail and :info, :f :delete, and :f :cas with :value ["expected" "new"]
-// (expected may be nil). `:fail` on a cas is a compare that failed; on any other
-// operation it means the operation had no effect.
+// We also accept :fail and :info, :f :delete, :f :cas with :value ["expected" "new"]
+// (expected may be nil), and on a write's completion `:previous V` (the value it
+// overwrote, nil if missing). `:fail` on a cas is a compare that failed; on any
+// other operation it means the operation had no effect.
 
 type Edn = null | number | string | { readonly keyword: string } | readonly Edn[];
 
@@ -250,14 +251,20 @@ export function parseKvLog(text: string, file = "<input>"): History<KvInput, KvO
     const id = procs.complete(proc, f, type, lineNo);
     if (type === "info") {
       procs.builder.info(id);
-    } else if (type === "fail") {
-      if (f === "cas") procs.builder.ok(id, { ok: false }, lineNo);
-      else procs.builder.fail(id, lineNo);
     } else if (f === "get") {
+      if (type === "fail") {
+        procs.builder.fail(id, lineNo);
+        continue;
+      }
       if (value !== null && typeof value !== "string") throw fail("a :get returns nil or a string");
       procs.builder.ok(id, { value }, lineNo);
+    } else if (type === "fail" && f !== "cas") {
+      procs.builder.fail(id, lineNo);
     } else {
-      procs.builder.ok(id, { ok: true }, lineNo);
+      const previous = map.get("previous");
+      if (previous !== undefined && previous !== null && typeof previous !== "string") throw fail(":previous must be nil or a string");
+      const ok = type === "ok";
+      procs.builder.ok(id, previous === undefined ? { ok } : { ok, previous }, lineNo);
     }
   }
   return procs.build();
@@ -309,14 +316,19 @@ export function formatKvLog(history: History<KvInput, KvOutput>): string {
     }
     let type: string = op.status;
     let value = invokeValue;
+    let extra = "";
     if (op.status === "ok" && op.output !== undefined) {
-      if ("value" in op.output) value = ednString(op.output.value);
-      else if (i.op === "cas" && !op.output.ok) type = "fail";
+      if ("value" in op.output) {
+        value = ednString(op.output.value);
+      } else {
+        if (i.op === "cas" && !op.output.ok) type = "fail";
+        if (op.output.previous !== undefined) extra = `, :previous ${ednString(op.output.previous)}`;
+      }
     }
     if (op.status === "ok" && op.output === undefined) {
       throw new HistoryError(`operation ${op.id}: an ok operation with an unknown output cannot be written as a KV log`);
     }
-    events.push({ timeMs: op.returnMs ?? Infinity, phase: 1, id: op.id, line: `${head} :${type}${tail(value)}` });
+    events.push({ timeMs: op.returnMs ?? Infinity, phase: 1, id: op.id, line: `${head} :${type}${tail(value).slice(0, -1)}${extra}}` });
   }
   events.sort((a, b) => a.timeMs - b.timeMs || a.phase - b.phase || a.id - b.id);
   return events.map((e) => e.line + "\n").join("");

@@ -180,6 +180,7 @@ class Memo<S> {
 export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits: SearchLimits): SearchOutcome<S> {
   const n = ops.inputs.length;
   const { callMs, returnMs, inputs, outputs } = ops;
+  const optional = ops.optional;
 
   // Entry codes: 2*op for a call, 2*op+1 for a return. Sorted by time; at equal
   // times calls come first, so operations that touch in time count as concurrent.
@@ -191,28 +192,48 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
   const timeOf = (code: number): number => ((code & 1) === 0 ? callMs[code >> 1] : returnMs[code >> 1]);
   codes.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
 
-  // The list: position 0 is the head; positions 1..E hold the entries; -1 ends it.
+  // The list: position 0 is the head; positions 1..E hold the entries in time
+  // order; -1 ends it. Positions never move, so comparing two positions compares
+  // times. Calls of open-ended (info) operations are also threaded on a second
+  // list, because the scan tries them only after every other candidate: they are
+  // never forced by a return, and trying them first would put a guess about an
+  // unobserved effect at the root of every subtree.
   const size = codes.length + 1;
   const next = new Int32Array(size);
   const prev = new Int32Array(size);
+  const infoNext = new Int32Array(size).fill(-1);
+  const infoPrev = new Int32Array(size);
   const entryOp = new Int32Array(size);
-  const isCall = new Uint8Array(size);
+  const kind = new Uint8Array(size); // RETURN, CALL or INFO_CALL
   const returnAt = new Int32Array(size).fill(-1);
   const callPos = new Int32Array(n);
+  let lastInfo = 0;
   for (let p = 1; p < size; p++) {
     const code = codes[p - 1];
     const op = code >> 1;
     entryOp[p] = op;
-    if ((code & 1) === 0) {
-      isCall[p] = 1;
-      callPos[op] = p;
-    } else {
+    if ((code & 1) === 1) {
+      kind[p] = RETURN;
       returnAt[callPos[op]] = p;
+    } else if (returnMs[op] === Infinity) {
+      kind[p] = INFO_CALL;
+      infoNext[lastInfo] = p;
+      infoPrev[p] = lastInfo;
+      lastInfo = p;
+    } else {
+      kind[p] = CALL;
+      callPos[op] = p;
     }
     prev[p] = p - 1;
     next[p - 1] = p;
   }
   next[size - 1] = -1;
+
+  // Read-only operations are taken greedily: if a configuration fails after one
+  // was taken, the configuration before it fails too (the operation could have
+  // been moved to the front of any completion), so we backtrack past it at once.
+  const readOnly = new Uint8Array(n);
+  if (model.readOnly !== undefined) for (let op = 0; op < n; op++) readOnly[op] = model.readOnly(inputs[op], outputs[op]) ? 1 : 0;
 
   const words = Math.max(1, Math.ceil(n / 32));
   const bits = new Uint32Array(words);
@@ -221,6 +242,7 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
   const stackPos = new Int32Array(n);
   const stackState: S[] = new Array<S>(n);
   const stackWay = new Uint8Array(n);
+  const stackLimit = new Int32Array(n);
   let depth = 0;
   let setHash = 0;
   let state = model.init();
@@ -230,32 +252,56 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
   let bestState = state;
 
   const stats: SearchStats = { steps: 0, memoEntries: 0, memoResets: 0 };
+  const maxSteps = limits.maxSteps ?? Infinity;
   let untilClock = DEADLINE_CHECK_STEPS;
-  const finish = (kind: "illegal" | "timeout"): SearchOutcome<S> => {
+  const finish = (outcome: "illegal" | "timeout"): SearchOutcome<S> => {
     stats.memoEntries = memo.count;
     stats.memoResets = memo.resets;
-    return { kind, longest: best, stateAfterLongest: bestState, stats };
+    return { kind: outcome, longest: best, stateAfterLongest: bestState, stats };
   };
 
-  const optional = ops.optional;
-  const maxSteps = limits.maxSteps ?? Infinity;
   let entry = next[0];
+  // 0 while scanning the main list for ordinary calls; otherwise the position of
+  // the first return, and we are scanning the info list for calls before it.
+  let limit = 0;
   // Which way to apply the entry's operation: 0 through the model, 1 as a no-op
   // (only for optional operations, tried after the model's way is exhausted).
   let way = 0;
   for (;;) {
-    if (entry < 0) {
-      // Only calls of info operations were left: all that returned is linearized.
-      stats.memoEntries = memo.count;
-      stats.memoResets = memo.resets;
-      const order: number[] = [];
-      for (let d = 0; d < depth; d++) if (stackWay[d] === 0) order.push(entryOp[stackPos[d]]);
-      return { kind: "ok", order, stats };
+    let dead = false;
+    if (limit === 0) {
+      if (entry < 0) {
+        // Every operation that returned is linearized; info operations left over never happened.
+        stats.memoEntries = memo.count;
+        stats.memoResets = memo.resets;
+        const order: number[] = [];
+        for (let d = 0; d < depth; d++) if (stackWay[d] === 0) order.push(entryOp[stackPos[d]]);
+        return { kind: "ok", order, stats };
+      }
+      if (kind[entry] === INFO_CALL) {
+        entry = next[entry];
+        continue;
+      }
+      if (kind[entry] === RETURN) {
+        // No ordinary candidate is left before the first return: try the info calls before it.
+        const first = infoNext[0];
+        if (first >= 0 && first < entry) {
+          limit = entry;
+          entry = first;
+          continue;
+        }
+        dead = true;
+      }
+    } else if (entry < 0 || entry > limit) {
+      dead = true;
     }
-    if (isCall[entry] === 1) {
+
+    if (!dead) {
       const op = entryOp[entry];
-      const ways = optional !== undefined && optional[op] === 1 ? 2 : 1;
+      const greedy = readOnly[op];
+      const ways = greedy === 0 && optional !== undefined && optional[op] === 1 ? 2 : 1;
       let taken = false;
+      let seen = false;
       for (; way < ways; way++) {
         stats.steps++;
         if (--untilClock === 0) {
@@ -275,21 +321,11 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
           stackPos[depth] = entry;
           stackState[depth] = state;
           stackWay[depth] = way;
+          stackLimit[depth] = limit;
           depth++;
           setHash = candidateSetHash;
           state = after;
-          // Take the call and its return out of the list.
-          let p = prev[entry];
-          let q = next[entry];
-          next[p] = q;
-          if (q >= 0) prev[q] = p;
-          const r = returnAt[entry];
-          if (r >= 0) {
-            p = prev[r];
-            q = next[r];
-            next[p] = q;
-            if (q >= 0) prev[q] = p;
-          }
+          unlink(entry);
           if (depth > bestDepth) {
             bestDepth = depth;
             best = [];
@@ -300,32 +336,79 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
           break;
         }
         bits[word] &= ~mask;
+        seen = true;
       }
       way = 0;
-      entry = taken ? next[0] : next[entry];
-    } else {
-      // The return of an operation not yet linearized: this prefix is a dead end.
+      if (taken) {
+        entry = next[0];
+        limit = 0;
+        continue;
+      }
+      // A legal read-only step into an explored configuration means this one fails too.
+      if (!(greedy === 1 && seen)) {
+        entry = limit === 0 ? next[entry] : infoNext[entry];
+        continue;
+      }
+    }
+
+    // A dead end: undo the last step and try what comes after it.
+    for (;;) {
       if (depth === 0) return finish("illegal");
       depth--;
       entry = stackPos[depth];
       state = stackState[depth];
+      limit = stackLimit[depth];
       const op = entryOp[entry];
       bits[op >>> 5] &= ~(1 << (op & 31));
       setHash = (setHash ^ zobrist[op]) >>> 0;
-      // Put the return back, then the call (the reverse of taking them out).
-      const r = returnAt[entry];
-      if (r >= 0) {
-        next[prev[r]] = r;
-        if (next[r] >= 0) prev[next[r]] = r;
-      }
-      next[prev[entry]] = entry;
-      if (next[entry] >= 0) prev[next[entry]] = entry;
-      // Try the same entry the other way if there is one, else move past it.
+      relink(entry);
+      // Everything after a greedy read-only step failed, so the configuration it
+      // was taken from fails too: keep undoing.
+      if (readOnly[op] === 1) continue;
       way = stackWay[depth] + 1;
       if (way >= (optional !== undefined && optional[op] === 1 ? 2 : 1)) {
         way = 0;
-        entry = next[entry];
+        entry = limit === 0 ? next[entry] : infoNext[entry];
       }
+      break;
     }
   }
+
+  /** Takes a call (and its return, if any) out of the lists. */
+  function unlink(at: number): void {
+    let p = prev[at];
+    let q = next[at];
+    next[p] = q;
+    if (q >= 0) prev[q] = p;
+    const r = returnAt[at];
+    if (r >= 0) {
+      p = prev[r];
+      q = next[r];
+      next[p] = q;
+      if (q >= 0) prev[q] = p;
+    } else if (kind[at] === INFO_CALL) {
+      p = infoPrev[at];
+      q = infoNext[at];
+      infoNext[p] = q;
+      if (q >= 0) infoPrev[q] = p;
+    }
+  }
+
+  /** Puts back what unlink took out, in reverse order (the lists still hold the links). */
+  function relink(at: number): void {
+    const r = returnAt[at];
+    if (r >= 0) {
+      next[prev[r]] = r;
+      if (next[r] >= 0) prev[next[r]] = r;
+    } else if (kind[at] === INFO_CALL) {
+      infoNext[infoPrev[at]] = at;
+      if (infoNext[at] >= 0) infoPrev[infoNext[at]] = at;
+    }
+    next[prev[at]] = at;
+    if (next[at] >= 0) prev[next[at]] = at;
+  }
 }
+
+const RETURN = 0;
+const CALL = 1;
+const INFO_CALL = 2;
