@@ -1,0 +1,221 @@
+// npm run bench -- cluster [--quick] [--no-etcd] [--clients 1,16,64] [--ops N]
+//
+// The reference Raft KV as 3 real processes on this machine, against etcd (3
+// members on loopback) in the same run, with the same client load generator
+// (harness/real/loadgen.ts): writes of small values at 1, 16 and 64
+// concurrent clients, then linearizable reads. Both sides fsync before
+// acknowledging a write. Prints ops/s, p50/p99 and our/etcd ratios.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { $, type ProcessPromise } from "zx";
+import { httpRequest } from "../harness/real/client.ts";
+import { freePorts, readCluster } from "../harness/real/layout.ts";
+import { type LoadResult, runLoad } from "../harness/real/loadgen.ts";
+import { startCluster, waitForLeader } from "../harness/real/ops.ts";
+import { sleep, stopCluster } from "../harness/real/procs.ts";
+import type { BenchResult } from "./main.ts";
+
+export const description = "3-node reference Raft KV as real processes vs etcd (3 members on loopback): write/read ops/s and p50/p99, same load generator";
+
+interface Scenario {
+  op: "put" | "get";
+  clients: number;
+  ops: number;
+}
+
+interface Options {
+  clients: number[];
+  opsFor: (clients: number) => number;
+  etcd: boolean;
+  valueBytes: number;
+}
+
+function parseOptions(args: readonly string[]): Options {
+  const get = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const quick = args.includes("--quick");
+  const clients = (get("--clients") ?? "1,16,64").split(",").map(Number);
+  if (!clients.every((c) => Number.isInteger(c) && c >= 1 && c <= 512)) throw new RangeError("--clients takes a list of 1..512, e.g. 1,16,64");
+  const fixedOps = get("--ops");
+  const opsFor = (c: number): number => (fixedOps !== undefined ? Number(fixedOps) : quick ? Math.min(2000, 300 * c) : c === 1 ? 1500 : Math.min(20_000, 500 * c));
+  return { clients, opsFor, etcd: !args.includes("--no-etcd"), valueBytes: Number(get("--value-bytes") ?? 100) };
+}
+
+function scenarios(o: Options): Scenario[] {
+  return [...o.clients.map((c) => ({ op: "put" as const, clients: c, ops: o.opsFor(c) })), ...o.clients.map((c) => ({ op: "get" as const, clients: c, ops: o.opsFor(c) }))];
+}
+
+function label(s: Scenario): string {
+  return `${s.op === "put" ? "write" : "read"} ${s.clients === 1 ? "sequential" : `${s.clients} clients`}`;
+}
+
+// ----------------------------------------------------------------- ours
+
+async function measureOurs(root: string, o: Options): Promise<Map<string, LoadResult>> {
+  const dir = join(root, "raft");
+  const out = new Map<string, LoadResult>();
+  await startCluster(dir, { nodes: 3, spawn: { watchPid: process.pid, maxLifetimeMs: 30 * 60_000 } });
+  try {
+    const leader = await waitForLeader(dir, 20_000);
+    const port = readCluster(dir).nodes.find((n) => n.id === leader.id)!.httpPort;
+    // Warm up the JIT on both ends before measuring.
+    await runLoad({ name: "warmup", target: { kind: "raft", ports: [port] }, clients: 8, ops: 2000, op: "put", valueBytes: o.valueBytes });
+    for (const s of scenarios(o)) {
+      const r = await runLoad({ name: label(s), target: { kind: "raft", ports: [port] }, clients: s.clients, ops: s.ops, op: s.op, valueBytes: o.valueBytes });
+      out.set(label(s), r);
+      report("raft", r);
+    }
+  } finally {
+    await stopCluster(dir);
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------- etcd
+
+function ensureEtcd(): boolean {
+  const has = (): boolean => $.sync({ nothrow: true, quiet: true })`command -v etcd`.exitCode === 0;
+  if (has()) return true;
+  console.log("etcd not found: installing the Debian package etcd-server (apt-get install -y etcd-server)...");
+  const r = $.sync({ nothrow: true, quiet: true, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })`apt-get install -y -qq etcd-server`;
+  if (r.exitCode !== 0 || !has()) {
+    console.log(`could not install etcd-server (${r.stderr.trim().split("\n").at(-1) ?? "apt-get failed"}); skipping the etcd side`);
+    return false;
+  }
+  return true;
+}
+
+async function etcdLeaderPort(clientPorts: readonly number[], timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const port of clientPorts) {
+      try {
+        const r = await httpRequest(port, "POST", "/v3/maintenance/status", "{}", { timeoutMs: 500 });
+        const body = JSON.parse(r.body) as { header?: { member_id?: string }; leader?: string };
+        if (r.status === 200 && body.leader !== undefined && body.leader !== "0" && body.leader === body.header?.member_id) return port;
+      } catch {
+        // not up yet
+      }
+    }
+    await sleep(100);
+  }
+  throw new Error(`etcd elected no leader within ${timeoutMs} ms`);
+}
+
+async function measureEtcd(root: string, o: Options): Promise<Map<string, LoadResult>> {
+  const out = new Map<string, LoadResult>();
+  const ports = await freePorts(6);
+  const names = ["e1", "e2", "e3"];
+  const peerUrl = (i: number): string => `http://127.0.0.1:${ports[2 * i + 1]}`;
+  const clientUrl = (i: number): string => `http://127.0.0.1:${ports[2 * i]}`;
+  const initial = names.map((n, i) => `${n}=${peerUrl(i)}`).join(",");
+  const procs: ProcessPromise[] = [];
+  const killAll = (): void => {
+    for (const p of procs) if (p.exitCode === null) void p.kill("SIGKILL").catch(() => {});
+  };
+  process.once("exit", killAll);
+  try {
+    names.forEach((name, i) => {
+      const dataDir = join(root, "etcd", name);
+      mkdirSync(dataDir, { recursive: true });
+      const args = [
+        ["--name", name],
+        ["--data-dir", dataDir],
+        ["--logger", "zap"],
+        ["--log-level", "error"],
+        ["--listen-client-urls", clientUrl(i)],
+        ["--advertise-client-urls", clientUrl(i)],
+        ["--listen-peer-urls", peerUrl(i)],
+        ["--initial-advertise-peer-urls", peerUrl(i)],
+        ["--initial-cluster", initial],
+        ["--initial-cluster-state", "new"],
+        ["--initial-cluster-token", "raft-workbook-bench"],
+      ].flat();
+      procs.push($({ nothrow: true, quiet: true })`etcd ${args}`);
+    });
+    const port = await etcdLeaderPort([0, 1, 2].map((i) => ports[2 * i]), 20_000);
+    await runLoad({ name: "warmup", target: { kind: "etcd", ports: [port] }, clients: 8, ops: 2000, op: "put", valueBytes: o.valueBytes });
+    for (const s of scenarios(o)) {
+      const r = await runLoad({ name: label(s), target: { kind: "etcd", ports: [port] }, clients: s.clients, ops: s.ops, op: s.op, valueBytes: o.valueBytes });
+      out.set(label(s), r);
+      report("etcd", r);
+    }
+  } finally {
+    for (const p of procs) if (p.exitCode === null) await p.kill("SIGTERM").catch(() => {});
+    await Promise.race([Promise.all(procs.map((p) => p.catch(() => {}))), sleep(5000)]);
+    killAll();
+    process.removeListener("exit", killAll);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- report
+
+function report(who: string, r: LoadResult): void {
+  const err = r.errors > 0 ? `  errors ${r.errors} (${r.errorSamples.join(" | ")})` : "";
+  console.log(`  ${who.padEnd(5)} ${r.name.padEnd(18)} ${r.opsPerSec.toFixed(0).padStart(7)} ops/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms${err}`);
+}
+
+function fmt(r: LoadResult | undefined, f: (r: LoadResult) => string): string {
+  return r === undefined ? "-" : f(r);
+}
+
+function printTable(ours: Map<string, LoadResult>, etcd: Map<string, LoadResult>): void {
+  const header = ["scenario", "ours ops/s", "p50 ms", "p99 ms", "etcd ops/s", "p50 ms", "p99 ms", "ours/etcd"];
+  const body = [...ours.keys()].map((k) => {
+    const a = ours.get(k);
+    const b = etcd.get(k);
+    return [
+      k,
+      fmt(a, (r) => r.opsPerSec.toFixed(0)),
+      fmt(a, (r) => r.p50Ms.toFixed(2)),
+      fmt(a, (r) => r.p99Ms.toFixed(2)),
+      fmt(b, (r) => r.opsPerSec.toFixed(0)),
+      fmt(b, (r) => r.p50Ms.toFixed(2)),
+      fmt(b, (r) => r.p99Ms.toFixed(2)),
+      a !== undefined && b !== undefined ? `${(a.opsPerSec / b.opsPerSec).toFixed(2)}x` : "-",
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (r: string[]): string => "| " + r.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join(" | ") + " |";
+  console.log("\n" + line(header));
+  console.log("|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|");
+  for (const r of body) console.log(line(r));
+}
+
+export async function run(args: readonly string[]): Promise<BenchResult[]> {
+  const o = parseOptions(args);
+  const root = mkdtempSync(join(tmpdir(), "raft-bench-cluster-"));
+  console.log(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), node ${process.version}; data in ${root}; ${o.valueBytes}-byte values; every write is fsynced before it is acknowledged on both sides`);
+  const results: BenchResult[] = [];
+  try {
+    console.log("reference Raft KV, 3 processes:");
+    const ours = await measureOurs(root, o);
+    let etcd = new Map<string, LoadResult>();
+    if (o.etcd && ensureEtcd()) {
+      const version = $.sync({ nothrow: true, quiet: true })`etcd --version`.stdout.split("\n")[0] ?? "etcd";
+      console.log(`${version}, 3 members:`);
+      etcd = await measureEtcd(root, o);
+    }
+    printTable(ours, etcd);
+    for (const [k, r] of ours) {
+      const slug = k.replace(/ /g, "_");
+      results.push({ name: `raft_${slug}_ops_per_s`, value: Math.round(r.opsPerSec), unit: "ops/s" });
+      results.push({ name: `raft_${slug}_p50`, value: Number(r.p50Ms.toFixed(3)), unit: "ms" });
+      results.push({ name: `raft_${slug}_p99`, value: Number(r.p99Ms.toFixed(3)), unit: "ms" });
+      const e = etcd.get(k);
+      if (e !== undefined) {
+        results.push({ name: `etcd_${slug}_ops_per_s`, value: Math.round(e.opsPerSec), unit: "ops/s" });
+        results.push({ name: `etcd_${slug}_p50`, value: Number(e.p50Ms.toFixed(3)), unit: "ms" });
+        results.push({ name: `etcd_${slug}_p99`, value: Number(e.p99Ms.toFixed(3)), unit: "ms" });
+        results.push({ name: `ratio_${slug}_ops_per_s`, value: Number((r.opsPerSec / e.opsPerSec).toFixed(3)), unit: "ours/etcd" });
+      }
+    }
+  } finally {
+    if (existsSync(root)) rmSync(root, { recursive: true, force: true });
+  }
+  return results;
+}
