@@ -43,11 +43,13 @@ function parseArgs(argv: readonly string[]): Args | string {
 }
 
 function main(): number {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
   if (typeof args === "string") {
-    const help = args === USAGE;
-    (help ? console.log : console.error)(args);
-    return help && process.argv.slice(2).length > 0 ? 0 : 2;
+    const asked = argv.includes("-h") || argv.includes("--help");
+    if (asked) console.log(args);
+    else console.error(args);
+    return asked ? 0 : 2;
   }
   let jsonl: string;
   try {

@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchChromium, watchPage } from "./browser.ts";
@@ -10,6 +11,7 @@ import { ARROW_DROPPED, ARROW_DUPLICATE, ARROW_SEND_UNSEEN, buildTimelineModel }
 import { renderTimelineHtml } from "./render.ts";
 
 const OUT_DIR = join(tmpdir(), "raft-workbook-test-output", "timeline");
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 describe("timeline model", () => {
   const run = failingElectionRun();
@@ -74,6 +76,21 @@ describe("timeline model", () => {
   });
 });
 
+describe("npm run trace", () => {
+  test("writes the page next to the trace and says what is in it", () => {
+    mkdirSync(OUT_DIR, { recursive: true });
+    const trace = join(OUT_DIR, "cli-run.jsonl");
+    writeFileSync(trace, failingElectionRun().jsonl);
+    const out = execFileSync(process.execPath, ["--import", "tsx", join(HERE, "..", "trace-cli.ts"), trace], { encoding: "utf8" });
+    expect(out).toContain(join(OUT_DIR, "cli-run.html"));
+    expect(out).toContain("failure: election-safety");
+    expect(readFileSync(join(OUT_DIR, "cli-run.html"), "utf8")).toContain('id="violation"');
+    const bad = spawnSync(process.execPath, ["--import", "tsx", join(HERE, "..", "trace-cli.ts")], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("usage: npm run trace");
+  });
+});
+
 describe("timeline page in Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -121,6 +138,13 @@ describe("timeline page in Chromium", () => {
     await page.mouse.move(box.x + 5, box.y + 5);
     await page.locator("#zoom-fit").click();
     await page.waitForFunction(`document.querySelector("#inspector .tag")?.textContent === "pinned"`);
+
+    // "[" steps back one event from the pinned failure.
+    const current = () => page.locator("#event-list li.cur").textContent();
+    await page.keyboard.press("[");
+    await expect.poll(current).toContain(`#${run.failure!.eventIndex - 1} `);
+    await page.keyboard.press("]");
+    await expect.poll(current).toContain(`#${run.failure!.eventIndex} `);
 
     const shot = join(OUT_DIR, "failing-election.png");
     await page.screenshot({ path: shot, fullPage: true });
