@@ -506,7 +506,11 @@ export function parseScenarioText(text: string, file: string): Scenario[] {
     const code = trimmed.replace(/\s+#.*$/, "");
     const line = new Line(file, number, code, tokenize(code));
     const word = (line.peek() ?? "").toLowerCase();
-    if ((DIRECTIVES as readonly string[]).includes(word)) {
+    if (word === "faults" && !draft.sawStep) {
+      // Before the first step, faults are the scenario's link faults from time 0 (data); later, a step.
+      line.next(word);
+      draft.input.faults = { ...draft.input.faults, ...parseFaults(line) };
+    } else if ((DIRECTIVES as readonly string[]).includes(word)) {
       if (draft.sawStep) line.fail(`"${word}" describes the whole scenario: put it before the first step`);
       line.next(word);
       applyDirective(draft, line, word);

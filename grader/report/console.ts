@@ -63,7 +63,7 @@ export function failureText(s: ScenarioResult, seed: SeedResult, replay: string,
     const frames = f.stack
       .split("\n")
       .slice(1)
-      .filter((l) => !/node:internal|harness\/sim\//.test(l))
+      .filter((l) => !/node:internal|harness\/sim\/|grader\/(run|cluster\.ts)/.test(l))
       .slice(0, 6)
       .map((l) => `    ${l.trim()}`);
     if (frames.length > 0) lines.push("  stack", ...frames);

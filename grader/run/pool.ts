@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { displayPath } from "../load.ts";
 import { bareFailure } from "./seed.ts";
 import type { FailureInfo, SeedResult } from "../report/model.ts";
 import { type FromWorker, HANDLER_KIND, type JobSpec, PROGRESS, type ToWorker } from "./protocol.ts";
@@ -171,6 +172,7 @@ export function runJobs(jobs: readonly JobSpec[], opts: PoolOptions, events: Poo
       const from = Atomics.load(p, PROGRESS.from);
       const timeMs = Atomics.load(p, PROGRESS.timeMs);
       const index = Atomics.load(p, PROGRESS.eventIndex);
+      const line = Atomics.load(p, PROGRESS.stepLine);
       const what = HANDLER_KIND[handler] ?? "an event";
       const where =
         node > 0
@@ -185,6 +187,7 @@ export function runJobs(jobs: readonly JobSpec[], opts: PoolOptions, events: Poo
         ),
         timeMs,
         eventIndex: index,
+        step: line > 0 ? `line ${line} of ${slot.job === null ? "the scenario" : displayPath(slot.job.file)}` : null,
       };
     };
 

@@ -47,7 +47,9 @@ export const PROGRESS = {
   from: 4,
   /** 1 while a seed runs, 0 between seeds. */
   running: 5,
-  size: 6,
+  /** Source line of the step that is running (0 if unknown). */
+  stepLine: 6,
+  size: 7,
 } as const;
 
 export const HANDLER_KIND = ["nothing yet", "a message", "a timer", "start-up", "restart"] as const;

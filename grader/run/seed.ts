@@ -16,6 +16,8 @@ export interface SeedRunOptions {
   recordStates: boolean;
   /** Extra monitors (the worker's progress probe). */
   monitors?: readonly Monitor[];
+  /** Called as each step starts (the worker records its line for the hang report). */
+  onStep?: (step: Step) => void;
 }
 
 export interface SeedRun {
@@ -83,6 +85,7 @@ export function runSeed(scenario: Scenario, subject: Subject, seed: number, opts
   for (const step of scenario.steps) {
     if (sim.failure !== null) break;
     current = step;
+    opts.onStep?.(step);
     sim.note(`step: ${describeStep(step)}`);
     if (sim.failure !== null) break;
     try {
@@ -148,6 +151,7 @@ function involved(sim: Simulation<Json>, cluster: Cluster, named: readonly NodeI
 function atNode(ev: SimEvent, node: NodeId): boolean {
   if (ev.kind === "state") return false;
   if (ev.kind === "send") return ev.from === node;
+  if (ev.kind === "deliver") return ev.to === node;
   return true;
 }
 

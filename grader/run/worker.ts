@@ -93,10 +93,16 @@ async function runJob(job: JobSpec): Promise<void> {
   for (const seed of job.seeds) {
     Atomics.store(progress, PROGRESS.node, 0);
     Atomics.store(progress, PROGRESS.handler, 0);
+    Atomics.store(progress, PROGRESS.stepLine, 0);
     Atomics.store(progress, PROGRESS.running, 1);
     post({ type: "seed-start", jobId: job.jobId, seed });
     const wantTrace = job.trace.all;
-    const run = runSeed(scenario, subject, seed, { traceMode: wantTrace ? "full" : "ring", recordStates: wantTrace, monitors: [probe] });
+    const run = runSeed(scenario, subject, seed, {
+      traceMode: wantTrace ? "full" : "ring",
+      recordStates: wantTrace,
+      monitors: [probe],
+      onStep: (step) => Atomics.store(progress, PROGRESS.stepLine, step.line ?? 0),
+    });
     Atomics.store(progress, PROGRESS.running, 0);
     const result: SeedResult = { seed, passed: run.passed, virtualMs: run.virtualMs, wallMs: Math.round(run.wallMs), traceHash: run.traceHash, failure: run.failure };
     if (run.sim !== null && (wantTrace || (!run.passed && tracesWritten < MAX_FAILED_TRACES_PER_SCENARIO))) {
