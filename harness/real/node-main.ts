@@ -105,10 +105,18 @@ async function main(): Promise<void> {
   }
 
   const registry = new Registry();
+  // RAFT_LOG_MESSAGES=N logs the first N messages sent and received (for debugging and for the curious).
+  let messagesToLog = Number(process.env.RAFT_LOG_MESSAGES ?? 0) || 0;
   const startedAt = new Date().toISOString();
   // The runtime is created below; the transport and service call into it.
   let runtime: RealRuntime<Msg> | RealRuntime<HeartbeatMsg> | null = null;
-  const transport = new Transport(id, addressOf, (from, text) => runtime?.deliverText(from, text));
+  const transport = new Transport(id, addressOf, (from, text) => {
+    if (messagesToLog > 0) {
+      messagesToLog--;
+      log(id, "receive", { from, msg: text.length > 500 ? text.slice(0, 500) + "..." : text });
+    }
+    runtime?.deliverText(from, text);
+  });
 
   let service: Service<Msg> | Service<HeartbeatMsg>;
   if (cluster.kind === "raft") {
@@ -136,7 +144,13 @@ async function main(): Promise<void> {
   }
 
   const hooks: RuntimeHooks<never> = {
-    sendRemote: (to, text) => transport.send(to, text),
+    sendRemote: (to, text) => {
+      if (messagesToLog > 0) {
+        messagesToLog--;
+        log(id, "send", { to, msg: text.length > 500 ? text.slice(0, 500) + "..." : text });
+      }
+      transport.send(to, text);
+    },
     onLog: (event, fields) => {
       if (!QUIET_EVENTS.has(event)) log(id, event, fields);
     },
