@@ -117,7 +117,7 @@ export class Cluster {
       case "leader": {
         const l = this.leader();
         if (l === undefined) {
-          throw new ExpectationFailed("no-leader-to-act-on", `the step needs the current leader, but there is none (${this.terms()})`);
+          throw new ExpectationFailed("no-leader-to-act-on", `the step needs the current leader, but there is none (${this.terms()}); to wait for one, put "run until leader within 3s" before this step`);
         }
         return [l];
       }

@@ -41,7 +41,8 @@ export function failureText(s: ScenarioResult, seed: SeedResult, replay: string,
   const f = seed.failure!;
   const lines: string[] = [];
   lines.push(`${bold(red("FAIL", st), st)} ${bold(s.name, st)} ${dim(`(${s.lab}, seed ${seed.seed})`, st)}`);
-  const section = f.section !== "" ? f.section : s.section;
+  // A scenario's section names the rule it tests; it does not apply to a hang or a load error.
+  const section = f.section !== "" ? f.section : f.kind === "expectation" || f.kind === "violation" ? s.section : "";
   lines.push(`  rule     ${f.rule}${section !== "" ? ` (${section})` : ""}`);
   lines.push(`  what     ${f.message}`);
   if (f.timeMs !== null || f.step !== null) {
@@ -94,11 +95,30 @@ export function scoreLine(r: GradeResult, st: Style): string {
   return `${bold("score", st)} ${cp === ct ? green(core, st) : red(core, st)}${et > 0 ? ` · extra ${ep}/${et}` : ""} · ${fmtMs(r.wallMs)}${r.shard !== null ? ` · shard ${r.shard}` : ""}`;
 }
 
+/** Failures shown in full; later ones get a short form (rule, message, replay), so the first stays on screen. */
+const MAX_DETAILED_FAILURES = 3;
+
 /** The report printed after all scenario lines. */
 export function finalReport(r: GradeResult, opts: Pick<GradeOptions, "impl">, st: Style): string {
   const out: string[] = [];
   const failed = r.scenarios.filter((s) => !s.passed);
-  for (const s of failed) out.push("", failureBlock(s, opts, st));
+  const shown = new Map<string, string>();
+  let detailed = 0;
+  for (const s of failed) {
+    const f = firstBadSeed(s).failure!;
+    const key = `${f.rule}\u0000${f.message}`;
+    const same = shown.get(key);
+    if (same !== undefined) {
+      out.push("", `${red("FAIL", st)} ${s.name}: the same failure as "${same}"`);
+    } else if (detailed >= MAX_DETAILED_FAILURES) {
+      const bad = firstBadSeed(s);
+      out.push("", `${red("FAIL", st)} ${bold(s.name, st)}: ${f.rule}: ${f.message}`, `  replay   ${replayCommand(opts, s, bad.seed)}`);
+    } else {
+      out.push("", failureBlock(s, opts, st));
+      detailed++;
+    }
+    if (same === undefined) shown.set(key, s.name);
+  }
   out.push("", scoreLine(r, st), `${bold("next", st)}  ${r.nextStep}`);
   return out.join("\n");
 }

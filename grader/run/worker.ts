@@ -7,6 +7,7 @@ import { loadScenarioFile } from "../load.ts";
 import type { SeedResult } from "../report/model.ts";
 import type { Scenario } from "../scenario.ts";
 import { type ImplSpec, createSubject, implKey } from "../subjects/index.ts";
+import { ModuleLoadError } from "../subjects/raft.ts";
 import type { Subject } from "../subject.ts";
 import { type FromWorker, type JobSpec, PROGRESS, type ToWorker } from "./protocol.ts";
 import { runSeed } from "./seed.ts";
@@ -84,8 +85,10 @@ async function runJob(job: JobSpec): Promise<void> {
   try {
     subject = await subjectFor(job.impl);
   } catch (err) {
-    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    post({ type: "job-error", jobId: job.jobId, kind: "exception", message: `could not load the implementation: ${text}` });
+    // A missing or malformed module says what to do; anything else (a syntax
+    // error, a throw at import time) needs its location.
+    const text = err instanceof ModuleLoadError ? err.message : err instanceof Error ? `${err.name}: ${err.message}\n${(err.stack ?? "").split("\n").slice(1, 4).join("\n")}` : String(err);
+    post({ type: "job-error", jobId: job.jobId, kind: "exception", message: `could not load the code under test: ${text}` });
     return;
   }
   const probe = new ProgressProbe();

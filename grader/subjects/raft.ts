@@ -26,10 +26,15 @@ const PROPOSAL_KEY = "k";
 /** Config keys a scenario may override, with the type each takes (bugs: a list of names). */
 const CONFIG_KEYS: Readonly<Record<string, Json>> = { ...(DEFAULT_CONFIG as unknown as Record<string, Json>), bugs: [] };
 
+/** A module that cannot be used as it is: the message says what to do; no stack needed. */
+export class ModuleLoadError extends Error {
+  override name = "ModuleLoadError";
+}
+
 async function loadModule(name: RaftModuleName, source: ModuleSource): Promise<RaftModules[RaftModuleName]> {
   const file = join(REPO_DIR, source, `${name}.ts`);
   if (!existsSync(file)) {
-    throw new Error(
+    throw new ModuleLoadError(
       source === "labs"
         ? `${source}/${name}.ts is missing: this lab grades your ${name} module. Restore the stub (git checkout labs/${name}.ts), or grade the reference with --solution`
         : `${source}/${name}.ts is missing from the reference`,
@@ -38,7 +43,7 @@ async function loadModule(name: RaftModuleName, source: ModuleSource): Promise<R
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const table = mod[name];
   if (table === null || typeof table !== "object") {
-    throw new Error(`${source}/${name}.ts must export \`const ${name}\` (the module table the glue calls); it exports: ${Object.keys(mod).join(", ") || "nothing"}`);
+    throw new ModuleLoadError(`${source}/${name}.ts must export \`const ${name}\` (the module table the glue calls); it exports: ${Object.keys(mod).join(", ") || "nothing"}`);
   }
   return table as RaftModules[RaftModuleName];
 }
