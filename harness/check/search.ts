@@ -177,7 +177,33 @@ class Memo<S> {
 }
 
 /** Decides whether one partition's operations are linearizable under the model. */
-export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits: SearchLimits): SearchOutcome<S> {
+export function searchPartition<S, I, O>(model: Model<S, I, O>, all: SearchOps<I, O>, limits: SearchLimits): SearchOutcome<S> {
+  // An operation with an unknown result that cannot change the state (a read that
+  // timed out) constrains nothing and can always be left out: leave it out.
+  const kept: number[] = [];
+  for (let op = 0; op < all.inputs.length; op++) {
+    const idle = all.outputs[op] === undefined && model.readOnly !== undefined && model.readOnly(all.inputs[op], undefined);
+    if (!idle) kept.push(op);
+  }
+  const ops = kept.length === all.inputs.length ? all : pick(all, kept);
+  const outcome = searchKept(model, ops, limits);
+  if (ops === all) return outcome;
+  const back = (order: readonly number[]): number[] => order.map((i) => kept[i]);
+  return outcome.kind === "ok" ? { ...outcome, order: back(outcome.order) } : { ...outcome, longest: back(outcome.longest) };
+}
+
+function pick<I, O>(ops: SearchOps<I, O>, kept: readonly number[]): SearchOps<I, O> {
+  const optional = ops.optional;
+  return {
+    inputs: kept.map((i) => ops.inputs[i]),
+    outputs: kept.map((i) => ops.outputs[i]),
+    callMs: Float64Array.from(kept, (i) => ops.callMs[i]),
+    returnMs: Float64Array.from(kept, (i) => ops.returnMs[i]),
+    ...(optional === undefined ? {} : { optional: Uint8Array.from(kept, (i) => optional[i]) }),
+  };
+}
+
+function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits: SearchLimits): SearchOutcome<S> {
   const n = ops.inputs.length;
   const { callMs, returnMs, inputs, outputs } = ops;
   const optional = ops.optional;
@@ -193,21 +219,14 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
   codes.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
 
   // The list: position 0 is the head; positions 1..E hold the entries in time
-  // order; -1 ends it. Positions never move, so comparing two positions compares
-  // times. Calls of open-ended (info) operations are also threaded on a second
-  // list, because the scan tries them only after every other candidate: they are
-  // never forced by a return, and trying them first would put a guess about an
-  // unobserved effect at the root of every subtree.
+  // order; -1 ends it.
   const size = codes.length + 1;
   const next = new Int32Array(size);
   const prev = new Int32Array(size);
-  const infoNext = new Int32Array(size).fill(-1);
-  const infoPrev = new Int32Array(size);
   const entryOp = new Int32Array(size);
   const kind = new Uint8Array(size); // RETURN, CALL or INFO_CALL
   const returnAt = new Int32Array(size).fill(-1);
   const callPos = new Int32Array(n);
-  let lastInfo = 0;
   for (let p = 1; p < size; p++) {
     const code = codes[p - 1];
     const op = code >> 1;
@@ -217,9 +236,6 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
       returnAt[callPos[op]] = p;
     } else if (returnMs[op] === Infinity) {
       kind[p] = INFO_CALL;
-      infoNext[lastInfo] = p;
-      infoPrev[p] = lastInfo;
-      lastInfo = p;
     } else {
       kind[p] = CALL;
       callPos[op] = p;
@@ -243,6 +259,7 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
   const stackState: S[] = new Array<S>(n);
   const stackWay = new Uint8Array(n);
   const stackLimit = new Int32Array(n);
+  const stackPhase = new Uint8Array(n);
   let depth = 0;
   let setHash = 0;
   let state = model.init();
@@ -260,17 +277,23 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
     return { kind: outcome, longest: best, stateAfterLongest: bestState, stats };
   };
 
-  let entry = next[0];
-  // 0 while scanning the main list for ordinary calls; otherwise the position of
-  // the first return, and we are scanning the info list for calls before it.
-  let limit = 0;
+  // The scan of one configuration goes in two phases. FORCED: the operation
+  // whose return comes first must be linearized before it, so try it first: in
+  // a linearizable history it often is next (Lowe's just-in-time idea, used as
+  // an ordering). ORDINARY: the other calls before that return, in call order.
+  // `limit` is the position of that first return (-1 before it is found).
+  let phase = FORCED;
+  let limit = -1;
+  let entry = -1;
   // Which way to apply the entry's operation: 0 through the model, 1 as a no-op
   // (only for optional operations, tried after the model's way is exhausted).
   let way = 0;
   for (;;) {
-    let dead = false;
-    if (limit === 0) {
-      if (entry < 0) {
+    if (limit < 0) {
+      // A new configuration: find its first return.
+      let r = next[0];
+      while (r >= 0 && kind[r] !== RETURN) r = next[r];
+      if (r < 0) {
         // Every operation that returned is linearized; info operations left over never happened.
         stats.memoEntries = memo.count;
         stats.memoResets = memo.resets;
@@ -278,22 +301,16 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
         for (let d = 0; d < depth; d++) if (stackWay[d] === 0) order.push(entryOp[stackPos[d]]);
         return { kind: "ok", order, stats };
       }
-      if (kind[entry] === INFO_CALL) {
-        entry = next[entry];
-        continue;
-      }
-      if (kind[entry] === RETURN) {
-        // No ordinary candidate is left before the first return: try the info calls before it.
-        const first = infoNext[0];
-        if (first >= 0 && first < entry) {
-          limit = entry;
-          entry = first;
-          continue;
-        }
-        dead = true;
-      }
-    } else if (entry < 0 || entry > limit) {
-      dead = true;
+      limit = r;
+      phase = FORCED;
+      entry = callPos[entryOp[r]];
+      way = 0;
+    }
+
+    let dead = false;
+    if (phase === ORDINARY) {
+      if (returnAt[entry] === limit) entry = next[entry];
+      dead = entry === limit;
     }
 
     if (!dead) {
@@ -311,6 +328,9 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
         if (stats.steps > maxSteps) return finish("timeout");
         const after = way === 0 ? model.step(state, inputs[op], outputs[op]) : state;
         if (after === undefined) continue;
+        // An open-ended operation that would change nothing now is better left
+        // open: it can still take effect later, or never.
+        if (kind[entry] === INFO_CALL && model.equal(after, state)) continue;
         const word = op >>> 5;
         const mask = 1 << (op & 31);
         bits[word] |= mask;
@@ -321,6 +341,7 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
           stackPos[depth] = entry;
           stackState[depth] = state;
           stackWay[depth] = way;
+          stackPhase[depth] = phase;
           stackLimit[depth] = limit;
           depth++;
           setHash = candidateSetHash;
@@ -340,13 +361,12 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
       }
       way = 0;
       if (taken) {
-        entry = next[0];
-        limit = 0;
+        limit = -1;
         continue;
       }
       // A legal read-only step into an explored configuration means this one fails too.
       if (!(greedy === 1 && seen)) {
-        entry = limit === 0 ? next[entry] : infoNext[entry];
+        advance();
         continue;
       }
     }
@@ -357,6 +377,7 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
       depth--;
       entry = stackPos[depth];
       state = stackState[depth];
+      phase = stackPhase[depth];
       limit = stackLimit[depth];
       const op = entryOp[entry];
       bits[op >>> 5] &= ~(1 << (op & 31));
@@ -368,9 +389,19 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
       way = stackWay[depth] + 1;
       if (way >= (optional !== undefined && optional[op] === 1 ? 2 : 1)) {
         way = 0;
-        entry = limit === 0 ? next[entry] : infoNext[entry];
+        advance();
       }
       break;
+    }
+  }
+
+  /** Moves the scan past `entry`. */
+  function advance(): void {
+    if (phase === FORCED) {
+      phase = ORDINARY;
+      entry = next[0];
+    } else {
+      entry = next[entry];
     }
   }
 
@@ -386,11 +417,6 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
       q = next[r];
       next[p] = q;
       if (q >= 0) prev[q] = p;
-    } else if (kind[at] === INFO_CALL) {
-      p = infoPrev[at];
-      q = infoNext[at];
-      infoNext[p] = q;
-      if (q >= 0) infoPrev[q] = p;
     }
   }
 
@@ -400,14 +426,14 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I
     if (r >= 0) {
       next[prev[r]] = r;
       if (next[r] >= 0) prev[next[r]] = r;
-    } else if (kind[at] === INFO_CALL) {
-      infoNext[infoPrev[at]] = at;
-      if (infoNext[at] >= 0) infoPrev[infoNext[at]] = at;
     }
     next[prev[at]] = at;
     if (next[at] >= 0) prev[next[at]] = at;
   }
 }
+
+const FORCED = 0;
+const ORDINARY = 1;
 
 const RETURN = 0;
 const CALL = 1;
