@@ -23,14 +23,27 @@ export class ExpectationFailed extends Error {
   }
 }
 
-/** Watches the trace for applied proposals and term changes (a monitor that never fails). */
+/**
+ * A scenario's own check on the event stream, added by a code step with
+ * ctx.cluster.observer.watch(fn): it sees every later event of the seed, and a
+ * Violation it returns fails the run exactly as a monitor's would.
+ */
+export type Watcher = (ev: SimEvent) => Violation | undefined;
+
+/** Watches the trace for applied proposals and term changes, and runs the scenario's watchers. */
 export class Observer {
   readonly name = "grader-observer";
   /** server -> proposal values it has applied (over all its incarnations). */
   readonly applied = new Map<NodeId, Set<string>>();
   /** Bumped on every role event: cheap change detection for "no election". */
   roleEvents = 0;
+  private readonly watchers: Watcher[] = [];
   constructor(private readonly subject: Subject) {}
+
+  /** Adds a watcher for the rest of this seed. */
+  watch(fn: Watcher): void {
+    this.watchers.push(fn);
+  }
 
   onEvent(ev: SimEvent): Violation | undefined {
     if (ev.kind === "apply") {
@@ -42,6 +55,10 @@ export class Observer {
       }
     } else if (ev.kind === "log" && ev.event === "role") {
       this.roleEvents++;
+    }
+    for (const w of this.watchers) {
+      const v = w(ev);
+      if (v !== undefined) return v;
     }
     return undefined;
   }
