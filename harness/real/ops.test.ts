@@ -2,6 +2,7 @@
 // redirects, /status and /metrics, a taken port reported as such, membership
 // changes, and backup/restore.
 import { spawn } from "node:child_process";
+import { Agent } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +19,11 @@ afterEach(async () => {
 });
 
 async function fresh(name: string): Promise<TestCluster> {
-  const c = await testCluster(name);
+  return freshWith(name, {});
+}
+
+async function freshWith(name: string, opts: Parameters<typeof testCluster>[1]): Promise<TestCluster> {
+  const c = await testCluster(name, opts);
   cleanups.push(() => c.cleanup());
   return c;
 }
@@ -73,6 +78,24 @@ describe("real cluster: HTTP API and operations", () => {
     const retry = parseJson((await httpRequest(lp, "PUT", "/kv/counter", "a", { headers: s })).body);
     expect(retry.prev).toBe(first.prev);
     expect(parseJson((await httpRequest(lp, "GET", "/kv/counter", null)).body).value).toBe("b");
+  });
+
+  it("backpressure: past the pending-request limit, writes get 503 busy with Retry-After instead of queueing without bound", async () => {
+    const { dir } = await freshWith("busy", { raft: { maxPendingRequests: 4 } });
+    const leader = await waitForLeader(dir);
+    const port = findNode(readCluster(dir), leader.id).httpPort;
+    const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 64 }, (_, i) => httpRequest(port, "PUT", `/kv/p${i}`, "v", { agent })));
+      const busy = answers.filter((r) => r.status === 503);
+      expect(answers.filter((r) => r.status === 200).length).toBeGreaterThan(0);
+      expect(busy.length).toBeGreaterThan(0);
+      expect(busy.length + answers.filter((r) => r.status === 200).length).toBe(64);
+      expect(parseJson(busy[0].body).error).toBe("busy");
+      expect(busy[0].headers["retry-after"]).toBe("1");
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("GET /status and GET /metrics report role, term, indexes, membership, lag, queue depth, fsync and request latency", async () => {

@@ -26,7 +26,9 @@ export interface SpawnOptions {
 /** Starts one node process; returns its pid. It keeps running if we exit (detached). */
 export function spawnNode(dir: string, id: NodeId, opts: SpawnOptions = {}): number {
   const absDir = resolve(dir);
-  const args = ["--import", "tsx", NODE_MAIN, "--dir", absDir, "--id", id];
+  // RAFT_NODE_FLAGS passes flags to node itself, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeFlags = (process.env.RAFT_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
+  const args = [...nodeFlags, "--import", "tsx", NODE_MAIN, "--dir", absDir, "--id", id];
   if (opts.watchPid !== undefined) args.push("--watch-pid", String(opts.watchPid));
   if (opts.maxLifetimeMs !== undefined) args.push("--max-lifetime-ms", String(opts.maxLifetimeMs));
   if (opts.acceptDataLoss === true) args.push("--accept-data-loss");
