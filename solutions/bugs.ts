@@ -6,6 +6,8 @@ export const REFERENCE_BUGS = {
   "vote-ignores-log": "votes are granted without the election restriction (§5.4.1)",
   "vote-before-persist": "a vote is sent before votedFor is synced (Figure 2: persist before responding)",
   "no-sync": "state is written but never synced, so a crash loses it (Figure 2)",
+  "restore-forgets-term": "a restarted server does not read currentTerm back from storage (Figure 2)",
+  "commit-regresses": "a follower takes min(leaderCommit, last new entry) even when that is below its commitIndex (Figure 2)",
   "skip-consistency-check": "AppendEntries accepted without matching prevLogIndex/prevLogTerm (§5.3)",
   "truncate-on-stale": "a follower truncates its log on a stale AppendEntries whose entries already match (§5.3)",
   "commit-past-match": "a follower commits up to leaderCommit even past the entries known to match (Figure 2)",

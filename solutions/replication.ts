@@ -155,7 +155,9 @@ export function handleAppendEntries(s: RaftState, from: NodeId, msg: AppendEntri
 
   const localPrevTerm = s.log.term(prevLogIndex);
   const expectedPrevTerm = prevLogIndex === msg.prevLogIndex ? msg.prevLogTerm : msg.entries[prevLogIndex - msg.prevLogIndex - 1].term;
-  if (localPrevTerm !== expectedPrevTerm && !s.bug("skip-consistency-check")) {
+  // (The bug switch accepts a mismatching entry at prevLogIndex, as if the check were missing.)
+  const skipCheck = s.bug("skip-consistency-check") && localPrevTerm !== undefined;
+  if (localPrevTerm !== expectedPrevTerm && !skipCheck) {
     // §5.3 consistency check failed: tell the leader where to look next.
     if (localPrevTerm === undefined) {
       return reply({ success: false, matchIndex: 0, conflictIndex: s.log.lastIndex() + 1, conflictTerm: 0 });
@@ -172,7 +174,7 @@ export function handleAppendEntries(s: RaftState, from: NodeId, msg: AppendEntri
     const local = s.log.term(e.index);
     if (local === undefined) break;
     if (local !== e.term || s.bug("truncate-on-stale")) {
-      assert(e.index > s.commitIndex, `${s.id}: would truncate committed entry ${e.index} (commitIndex ${s.commitIndex})`);
+      if (!s.bug("truncate-on-stale")) assert(e.index > s.commitIndex, `${s.id}: would truncate committed entry ${e.index} (commitIndex ${s.commitIndex})`);
       s.log.truncateFrom(e.index);
       s.modules.membership.onLogTruncated(s);
       break;
@@ -188,7 +190,10 @@ export function handleAppendEntries(s: RaftState, from: NodeId, msg: AppendEntri
   // entries known to match the leader's log may be marked committed.
   const lastNew = prevLogIndex + entries.length;
   const commitTo = s.bug("commit-past-match") ? msg.leaderCommit : Math.min(msg.leaderCommit, lastNew);
-  if (commitTo > s.commitIndex) setCommitIndex(s, Math.min(commitTo, s.log.lastIndex()));
+  if (s.bug("commit-regresses") && commitTo !== s.commitIndex) {
+    s.commitIndex = Math.min(commitTo, s.log.lastIndex());
+    s.note("commit", { index: s.commitIndex, term: s.log.term(s.commitIndex) ?? null });
+  } else if (commitTo > s.commitIndex) setCommitIndex(s, Math.min(commitTo, s.log.lastIndex()));
   reply({ success: true, matchIndex: lastNew, conflictIndex: 0, conflictTerm: 0 });
   applyCommitted(s);
 }

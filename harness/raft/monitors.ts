@@ -308,6 +308,42 @@ export class LeaderCompletenessMonitor implements Monitor {
   }
 }
 
+/**
+ * A leader commits by counting replicas of an entry of its own term only
+ * [§5.4.2, Figure 8]. Seen on the wire: once a leader of term T advances the
+ * leaderCommit it advertises past the value it started its term with, the new
+ * value must reach at least its first entry of term T (entries after it are of
+ * term T too). Committing an older term's entry by counting replicas shows up
+ * as a leaderCommit that stops short of it.
+ */
+export class CommitCurrentTermMonitor implements Monitor {
+  readonly name = "commit-current-term";
+  /** (leader, term) -> leaderCommit of its first AppendEntries, and the index of its first entry of the term. */
+  private readonly terms = new Map<string, { startCommit: number; firstOwn: number }>();
+
+  onEvent(ev: SimEvent): Violation | undefined {
+    if (ev.kind !== "send") return undefined;
+    const m = asMsg(ev.msg);
+    if (m === null || m.type !== "AppendEntries") return undefined;
+    const key = `${ev.from}\u0000${m.term}`;
+    let t = this.terms.get(key);
+    if (t === undefined) {
+      t = { startCommit: m.leaderCommit, firstOwn: Infinity };
+      this.terms.set(key, t);
+    }
+    for (const e of m.entries) if (e.term === m.term && e.index < t.firstOwn) t.firstOwn = e.index;
+    if (m.leaderCommit > t.startCommit && m.leaderCommit < t.firstOwn) {
+      return {
+        rule: "commit-current-term",
+        message: `${ev.from}, leader of term ${m.term}, advanced its commit index to ${m.leaderCommit}, ${t.firstOwn === Infinity ? "before replicating any entry of its term" : `below its first entry of term ${m.term} (index ${t.firstOwn})`}. A leader may only count replicas of an entry from its current term; Figure 8 shows an older-term entry "committed" this way being overwritten`,
+        section: "§5.4.2, Figure 8",
+        node: ev.from,
+      };
+    }
+    return undefined;
+  }
+}
+
 /** commitIndex never goes back within one incarnation of a server (it is volatile: a restart starts over) [Figure 2]. */
 export class CommitMonotonicMonitor implements Monitor {
   readonly name = "commit-monotonic";
@@ -381,6 +417,7 @@ export function raftMonitors(): RaftMonitors {
     stateMachine,
     new LeaderCompletenessMonitor(stateMachine),
     new CommitMonotonicMonitor(),
+    new CommitCurrentTermMonitor(),
     exactlyOnce,
   ];
   return { all, stateMachine, exactlyOnce };
