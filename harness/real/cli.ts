@@ -95,14 +95,17 @@ function parse(argv: string[]): { cmd: string | undefined; pos: string[]; flags:
 
 // ------------------------------------------------------------------ view
 
-const COLUMNS = ["node", "pid", "role", "term", "leader", "commit", "applied", "last", "snap", "keys"] as const;
+const COLUMNS = ["node", "pid", "role", "term", "leader", "commit", "applied", "last", "snap", "keys", "behind"] as const;
 
 function rows(c: ClusterFile, dir: string, statuses: Map<NodeId, Status | null>): string[][] {
+  const leaderCommit = Number(leaderOf(statuses)?.status.commitIndex ?? NaN);
   return c.nodes.map((n) => {
     const st = statuses.get(n.id) ?? null;
     const pid = runningPid(dir, n.id);
-    if (st === null) return [n.id, pid === undefined ? "-" : String(pid), pid === undefined ? "DOWN" : "starting", "", "", "", "", "", "", ""];
+    if (st === null) return [n.id, pid === undefined ? "-" : String(pid), pid === undefined ? "DOWN" : "starting", "", "", "", "", "", "", "", ""];
     const log = st.log as { last?: number } | undefined;
+    // How many committed entries this node has yet to apply: a restarted node catching up counts down to 0.
+    const behind = Number.isNaN(leaderCommit) ? "" : String(Math.max(0, leaderCommit - Number(st.appliedIndex)));
     return [
       n.id,
       String(st.pid),
@@ -114,6 +117,7 @@ function rows(c: ClusterFile, dir: string, statuses: Map<NodeId, Status | null>)
       String(log?.last ?? ""),
       String(st.snapshotIndex),
       String(st.keys ?? ""),
+      behind,
     ];
   });
 }
