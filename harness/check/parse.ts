@@ -296,12 +296,14 @@ function ednString(s: string | null): string {
 }
 
 /**
- * Writes a KV history in the format parseKvLog reads. Events are ordered by time
- * (calls before returns at the same time, then by id), `info` operations get an
- * `:info` line after the last event. Times are lost: only their order survives.
+ * Writes a KV history in the format parseKvLog reads. Events are ordered by time,
+ * `info` operations get an `:info` line after the last event. Times are lost:
+ * only their order survives.
  */
 export function formatKvLog(history: History<KvInput, KvOutput>): string {
-  type Event = { timeMs: number; phase: number; id: number; line: string };
+  // At equal times calls come first (so the operations stay concurrent), except
+  // that a client's next call must follow its own return: it goes right after it.
+  type Event = { timeMs: number; phase: number; id: number; line: string; clientId: string };
   const events: Event[] = [];
   for (const op of history.operations) {
     const i = op.input;
@@ -309,9 +311,10 @@ export function formatKvLog(history: History<KvInput, KvOutput>): string {
     const invokeValue = i.op === "put" || i.op === "append" ? ednString(i.value) : i.op === "cas" ? `[${ednString(i.expected)} ${ednString(i.value)}]` : "nil";
     const head = `{:process ${JSON.stringify(op.clientId)}, :type`;
     const tail = (value: string): string => `, :f :${f}, :key ${JSON.stringify(i.key)}, :value ${value}}`;
-    events.push({ timeMs: op.callMs, phase: 0, id: op.id, line: `${head} :invoke${tail(invokeValue)}` });
+    const clientId = op.clientId;
+    events.push({ timeMs: op.callMs, phase: 0, id: op.id, line: `${head} :invoke${tail(invokeValue)}`, clientId });
     if (op.status === "info") {
-      events.push({ timeMs: Infinity, phase: 1, id: op.id, line: `${head} :info${tail(invokeValue)}` });
+      events.push({ timeMs: Infinity, phase: 1, id: op.id, line: `${head} :info${tail(invokeValue)}`, clientId });
       continue;
     }
     let type: string = op.status;
@@ -328,8 +331,25 @@ export function formatKvLog(history: History<KvInput, KvOutput>): string {
     if (op.status === "ok" && op.output === undefined) {
       throw new HistoryError(`operation ${op.id}: an ok operation with an unknown output cannot be written as a KV log`);
     }
-    events.push({ timeMs: op.returnMs ?? Infinity, phase: 1, id: op.id, line: `${head} :${type}${tail(value).slice(0, -1)}${extra}}` });
+    events.push({ timeMs: op.returnMs ?? Infinity, phase: 1, id: op.id, line: `${head} :${type}${tail(value).slice(0, -1)}${extra}}`, clientId });
   }
-  events.sort((a, b) => a.timeMs - b.timeMs || a.phase - b.phase || a.id - b.id);
+  const returnsAt = new Map<string, number[]>();
+  for (const e of events) {
+    if (e.phase !== 1) continue;
+    const at = `${e.timeMs}\u0000${e.clientId}`;
+    returnsAt.set(at, [...(returnsAt.get(at) ?? []), e.id]);
+  }
+  const sortKey = (e: Event): [number, number, number] => {
+    if (e.phase === 1) return [1, e.id, 0];
+    // The client's latest earlier operation returning at this instant, if any.
+    const earlier = (returnsAt.get(`${e.timeMs}\u0000${e.clientId}`) ?? []).filter((id) => id < e.id);
+    return earlier.length === 0 ? [0, e.id, 0] : [1, Math.max(...earlier), 1];
+  };
+  const keys = new Map(events.map((e) => [e, sortKey(e)]));
+  events.sort((a, b) => {
+    const ka = keys.get(a) as [number, number, number];
+    const kb = keys.get(b) as [number, number, number];
+    return a.timeMs - b.timeMs || ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2];
+  });
   return events.map((e) => e.line + "\n").join("");
 }
