@@ -700,9 +700,8 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
-/** A send record whose `msg` is parsed on first use, so monitors that never look pay nothing. */
-class SendRecord {
-  readonly kind = "send" as const;
+/** Send and deliver records parse `msg` on first use, so monitors that never look pay nothing. */
+abstract class MessageRecord {
   index = 0;
   private parsed: Json | undefined = undefined;
   constructor(
@@ -710,8 +709,6 @@ class SendRecord {
     readonly from: NodeId,
     readonly to: NodeId,
     readonly msgId: number,
-    readonly bytes: number,
-    readonly dirty: boolean,
     readonly text: string,
   ) {}
   get msg(): Json {
@@ -720,20 +717,13 @@ class SendRecord {
   }
 }
 
-/** A delivery record, with the same lazy `msg`. */
-class DeliverRecord {
-  readonly kind = "deliver" as const;
-  index = 0;
-  private parsed: Json | undefined = undefined;
-  constructor(
-    readonly timeMs: number,
-    readonly from: NodeId,
-    readonly to: NodeId,
-    readonly msgId: number,
-    readonly text: string,
-  ) {}
-  get msg(): Json {
-    if (this.parsed === undefined) this.parsed = JSON.parse(this.text) as Json;
-    return this.parsed;
+class SendRecord extends MessageRecord {
+  readonly kind = "send" as const;
+  constructor(timeMs: number, from: NodeId, to: NodeId, msgId: number, readonly bytes: number, readonly dirty: boolean, text: string) {
+    super(timeMs, from, to, msgId, text);
   }
+}
+
+class DeliverRecord extends MessageRecord {
+  readonly kind = "deliver" as const;
 }
