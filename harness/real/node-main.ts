@@ -226,13 +226,17 @@ async function main(): Promise<void> {
   const shutdown = (why: string): void => {
     if (stopping) return;
     stopping = true;
-    rt.stop(true);
-    log(id, "stopped", { why });
-    storage.close();
+    setTimeout(() => process.exit(0), 2000).unref();
     server.closeAllConnections();
     server.close();
-    void transport.close().then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 1000).unref();
+    void rt
+      .stop(true)
+      .then(() => {
+        storage.close();
+        log(id, "stopped", { why });
+        return transport.close();
+      })
+      .then(() => process.exit(0));
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

@@ -68,7 +68,7 @@ describe("RealRuntime: an Env over the event loop", () => {
     expect(released.map((r) => r.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (const r of released) expect(r.fsyncsAtRelease).toBeGreaterThanOrEqual(1);
     expect(storage.fsyncs).toBe(1); // group commit: one fsync for the whole turn
-    rt.stop(true);
+    await rt.stop(true);
     storage.close();
     const reopened = new FileStorage(storage.dir);
     expect(reopened.read("log")).toHaveLength(10);

@@ -46,6 +46,8 @@ export class RealRuntime<Msg> {
   private open: Out[] = [];
   private tickScheduled = false;
   private stopped = false;
+  /** Called when the fsync under way completes after stop(). */
+  private readonly idleWaiters: (() => void)[] = [];
   private readonly startMs = performance.now();
   readonly fsyncSeconds: Histogram;
   readonly handlerSeconds: Histogram;
@@ -161,7 +163,10 @@ export class RealRuntime<Msg> {
             this.fatal(new Error(`${this.id}: fsync failed (${err.message}); stopping, since the disk may not hold what the node believes it synced`));
             return;
           }
-          if (this.stopped) return;
+          if (this.stopped) {
+            for (const w of this.idleWaiters.splice(0)) w();
+            return;
+          }
           this.release(batch);
           this.tickEnd();
         },
@@ -193,18 +198,17 @@ export class RealRuntime<Msg> {
     this.hooks.onFatal(err);
   }
 
-  /** Stops handling events; with flush, first makes every write durable (a clean shutdown). */
-  stop(flush: boolean): void {
+  /**
+   * Stops handling events; with flush, makes every write durable first (a
+   * clean shutdown), after the fsync under way, if any, has completed.
+   */
+  async stop(flush: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     for (const h of this.timers.values()) clearTimeout(h);
     this.timers.clear();
-    if (flush && !this.storage.busy) this.storage.flushSync();
-  }
-
-  /** Forces every write to disk now (between handlers), e.g. before a backup. */
-  flushNow(): void {
-    if (!this.storage.busy) this.storage.flushSync();
+    if (this.storage.busy) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (flush) this.storage.flushSync();
   }
 
   get pendingTimers(): number {
