@@ -70,6 +70,8 @@ class PeerLink {
 class FrameReader {
   private chunks: Buffer[] = [];
   private bytes = 0;
+  /** Bytes needed before the next frame is complete (0: unknown until 4 header bytes are in). */
+  private need = 0;
   constructor(private readonly maxFrameBytes: number) {}
 
   /** Adds data and returns the complete frames, or throws on a frame over the limit. */
@@ -77,19 +79,24 @@ class FrameReader {
     this.chunks.push(data);
     this.bytes += data.length;
     const out: string[] = [];
-    if (this.bytes < 4) return out;
-    let buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    // A large frame arrives in many reads: wait for all of it before concatenating.
+    if (this.bytes < 4 || this.bytes < this.need) return out;
+    const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
     let pos = 0;
+    this.need = 0;
     while (buf.length - pos >= 4) {
       const len = buf.readUInt32BE(pos);
       if (len > this.maxFrameBytes) throw new RangeError(`frame of ${len} bytes exceeds maxFrameBytes ${this.maxFrameBytes}`);
-      if (buf.length - pos - 4 < len) break;
+      if (buf.length - pos - 4 < len) {
+        this.need = 4 + len;
+        break;
+      }
       out.push(buf.toString("utf8", pos + 4, pos + 4 + len));
       pos += 4 + len;
     }
-    buf = buf.subarray(pos);
-    this.chunks = buf.length > 0 ? [buf] : [];
-    this.bytes = buf.length;
+    const rest = buf.subarray(pos);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.bytes = rest.length;
     return out;
   }
 }
