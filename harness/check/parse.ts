@@ -127,8 +127,8 @@ function registerInput(f: string, value: string, bad: (why: string) => ParseErro
 //   {:process 0, :type :invoke, :f :put, :key "x", :value "1"}
 // We also accept :fail and :info, :f :delete, :f :cas with :value ["expected" "new"]
 // (expected may be nil), and on a write's completion `:previous V` (the value it
-// overwrote, nil if missing). `:fail` on a cas is a compare that failed; on any
-// other operation it means the operation had no effect.
+// overwrote, nil if missing). `:fail` on a cas is a compare that failed, unless
+// the line has an `:error` (then, as on any other operation, it had no effect).
 
 type Edn = null | number | string | { readonly keyword: string } | readonly Edn[];
 
@@ -258,7 +258,7 @@ export function parseKvLog(text: string, file = "<input>"): History<KvInput, KvO
       }
       if (value !== null && typeof value !== "string") throw fail("a :get returns nil or a string");
       procs.builder.ok(id, { value }, lineNo);
-    } else if (type === "fail" && f !== "cas") {
+    } else if (type === "fail" && (f !== "cas" || map.has("error"))) {
       procs.builder.fail(id, lineNo);
     } else {
       const previous = map.get("previous");
@@ -319,7 +319,8 @@ export function formatKvLog(history: History<KvInput, KvOutput>): string {
     }
     let type: string = op.status;
     let value = invokeValue;
-    let extra = "";
+    // A cas that had no effect at all must not read as a compare that failed.
+    let extra = op.status === "fail" && i.op === "cas" ? ", :error :no-effect" : "";
     if (op.status === "ok" && op.output !== undefined) {
       if ("value" in op.output) {
         value = ednString(op.output.value);
