@@ -155,7 +155,7 @@ async function measureEtcd(root: string, o: Options): Promise<Map<string, LoadRe
 // ---------------------------------------------------------------- report
 
 function report(who: string, r: LoadResult): void {
-  const err = r.errors > 0 ? `  errors ${r.errors} (${r.errorSamples.join(" | ")})` : "";
+  const err = (r.errors > 0 ? `  errors ${r.errors} (${r.errorSamples.join(" | ")})` : "") + (r.redirects > 0 ? `  (a leader change: ${r.redirects} requests redirected)` : "");
   console.log(`  ${who.padEnd(5)} ${r.name.padEnd(18)} ${r.opsPerSec.toFixed(0).padStart(7)} ops/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms${err}`);
 }
 

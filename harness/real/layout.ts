@@ -111,6 +111,15 @@ export function nextNodeId(c: ClusterFile): NodeId {
   for (let i = 1; ; i++) if (!used.has(`n${i}`)) return `n${i}`;
 }
 
+/**
+ * Raft timing for real processes, unless cluster.json says otherwise. The
+ * simulator's defaults (elections after 150-300 ms of silence) are too tight
+ * for real machines, where an fsync or a busy CPU can stall a leader's
+ * heartbeat for a hundred milliseconds; like etcd (100 ms heartbeat, 1 s
+ * election timeout), leave an order of magnitude between the two.
+ */
+export const REAL_RAFT_DEFAULTS: ClusterFile["raft"] = { heartbeatIntervalMs: 100, electionTimeoutMinMs: 600, electionTimeoutMaxMs: 1200 };
+
 /** A new cluster description with fresh ports. */
 export async function newCluster(ids: readonly NodeId[], kind: NodeKind, raft: ClusterFile["raft"] = {}, basePort?: number): Promise<ClusterFile> {
   const ports = basePort === undefined ? await freePorts(ids.length * 2) : ids.flatMap((_, i) => [basePort + 2 * i, basePort + 2 * i + 1]);
@@ -119,6 +128,6 @@ export async function newCluster(ids: readonly NodeId[], kind: NodeKind, raft: C
     kind,
     members: [...ids],
     nodes: ids.map((id, i) => ({ id, peerPort: ports[2 * i], httpPort: ports[2 * i + 1] })),
-    raft,
+    raft: kind === "raft" ? { ...REAL_RAFT_DEFAULTS, ...raft } : raft,
   };
 }

@@ -37,6 +37,8 @@ export interface LoadResult {
   p99Ms: number;
   /** The first few error descriptions, to say why. */
   errorSamples: string[];
+  /** Requests that had to follow a redirect to a new leader (a leader change during the run). */
+  redirects: number;
 }
 
 function b64(s: string): string {
@@ -69,28 +71,46 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const errorSamples: string[] = [];
   let errors = 0;
+  let redirects = 0;
   let next = 0;
   const started = performance.now();
+  const timeoutMs = o.timeoutMs ?? 10_000;
   const worker = async (w: number): Promise<void> => {
-    const port = o.target.ports[w % o.target.ports.length];
+    let port = o.target.ports[w % o.target.ports.length];
     while (next < o.ops) {
       const i = next++;
       const req = requestFor(o.target.kind, o.op, `k${i % keySpace}`, value);
+      const headers: { [k: string]: string } = req.body === null ? {} : { "content-type": o.target.kind === "etcd" ? "application/json" : "application/octet-stream" };
       const t0 = performance.now();
-      try {
-        const r = await httpRequest(port, req.method, req.path, req.body, {
-          agent,
-          timeoutMs: o.timeoutMs ?? 10_000,
-          headers: req.body === null ? {} : { "content-type": o.target.kind === "etcd" ? "application/json" : "application/octet-stream" },
-        });
-        if (req.okStatus.includes(r.status)) latencies.push(performance.now() - t0);
-        else {
-          errors++;
-          if (errorSamples.length < 3) errorSamples.push(`${r.status} ${r.body.slice(0, 160)}`);
+      // A leader change mid-run: follow our redirect to the new leader, wait out
+      // "no leader yet"; the operation's latency includes it. Give up after timeoutMs.
+      for (let attempt = 0; ; attempt++) {
+        let problem: string;
+        try {
+          const r = await httpRequest(port, req.method, req.path, req.body, { agent, timeoutMs, headers });
+          if (req.okStatus.includes(r.status)) {
+            latencies.push(performance.now() - t0);
+            break;
+          }
+          problem = `${r.status} ${r.body.slice(0, 160)}`;
+          const location = r.headers.location;
+          if (r.status === 307 && typeof location === "string") {
+            const moved = Number(new URL(location).port);
+            if (moved > 0) {
+              port = moved;
+              redirects++;
+            }
+          } else if (r.status === 503) await new Promise((res) => setTimeout(res, 20));
+          else attempt = Infinity; // a definite error: do not retry
+        } catch (err) {
+          problem = (err as Error).message;
+          attempt = Infinity;
         }
-      } catch (err) {
-        errors++;
-        if (errorSamples.length < 3) errorSamples.push((err as Error).message);
+        if (attempt === Infinity || performance.now() - t0 > timeoutMs || attempt >= 50) {
+          errors++;
+          if (errorSamples.length < 3) errorSamples.push(problem);
+          break;
+        }
       }
     }
   };
@@ -107,5 +127,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     errorSamples,
+    redirects,
   };
 }
