@@ -55,7 +55,7 @@ export const FLAGS: readonly FlagDef[] = [
   { name: "--ui", kind: "bool", help: "open the lab's suite in the Vitest UI (in the browser)", example: "npm run grade lab1 -- --ui" },
   { name: "--list", kind: "bool", help: "list the labs and their scenarios (with tags, points and seeds) and exit", example: "npm run grade lab2 -- --list" },
   { name: "--workers", kind: "value", arg: "N", help: "worker threads (default: one per core)", example: "npm run grade all -- --workers 1" },
-  { name: "--timeout", kind: "value", arg: "SECONDS", help: "wall-clock limit per seed before the code is declared stuck (default: the scenario's, usually 10)", example: "npm run grade lab1 -- --timeout 30" },
+  { name: "--timeout", kind: "value", arg: "SECONDS", help: "wall-clock limit per seed before the code is declared stuck (default: the scenario's, usually 5)", example: "npm run grade lab1 -- --timeout 30" },
   { name: "--heap-mb", kind: "value", arg: "MB", help: `memory limit per worker before the code is declared to grow without bound (default ${DEFAULT_HEAP_MB})`, example: "npm run grade lab4 -- --heap-mb 512" },
   { name: "--help", kind: "bool", help: "show this help", example: "npm run grade -- --help" },
 ];

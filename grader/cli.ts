@@ -38,7 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (opts.ui) {
       const { openUi } = await import("./ui.ts");
-      return await openUi(opts);
+      return await openUi(argv);
     }
     if (opts.watch) {
       const { watchLoop } = await import("./watch.ts");

@@ -149,7 +149,7 @@ export interface ScenarioInput {
 
 export const DEFAULT_SEEDS = 10;
 export const DEFAULT_NODES = 3;
-export const DEFAULT_WALL_MS_PER_SEED = 10_000;
+export const DEFAULT_WALL_MS_PER_SEED = 5_000;
 export const MAX_NODES = 15;
 /** Swarm kinds on by default: everything the simulator has but disk wipes. */
 export const DEFAULT_SWARM: readonly SwarmKind[] = SWARM_KINDS.filter((k) => k !== "wipes");

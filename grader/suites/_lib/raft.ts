@@ -306,3 +306,41 @@ export function appendEntriesCopy(s: RaftState, from: number, to: number, leader
 export function violation(rule: string, message: string, section: string, node?: NodeId): Violation {
   return node === undefined ? { rule, message, section } : { rule, message, section, node };
 }
+
+/** Every entry each server applied, as index -> term, over all its incarnations (a restart re-applies the same). */
+export class AppliedEntries {
+  readonly byNode = new Map<NodeId, Map<number, number>>();
+  constructor(ctx: ScenarioContext) {
+    ctx.cluster.observer.watch((ev) => {
+      if (ev.kind !== "apply" || ev.entry.kind !== "entry") return undefined;
+      let m = this.byNode.get(ev.node);
+      if (m === undefined) this.byNode.set(ev.node, (m = new Map()));
+      m.set(ev.entry.index, ev.entry.term);
+      return undefined;
+    });
+  }
+
+  /** The highest index a server applied (0 if none). */
+  highest(id: NodeId): number {
+    let max = 0;
+    for (const i of this.byNode.get(id)?.keys() ?? []) if (i > max) max = i;
+    return max;
+  }
+
+  termAt(id: NodeId, index: number): number | undefined {
+    return this.byNode.get(id)?.get(index);
+  }
+}
+
+/** Runs until every server of `on` applied index `index` or beyond, or fails. */
+export function expectAppliedIndex(ctx: ScenarioContext, applied: AppliedEntries, index: number, on: readonly NodeId[], withinMs: number, why: string): void {
+  const short = () => on.filter((id) => applied.highest(id) < index);
+  waitFor(ctx, () => short().length === 0, withinMs, "expected-applied", () => `${why}: within ${withinMs} ms, ${short().map((id) => `${id} applied only up to ${applied.highest(id)}`).join(", ")} (needed ${index}; ${roles(ctx)})`);
+}
+
+/** Log terms of a live server, index 1 first (no snapshots in labs 1-3). */
+export function logTerms(ctx: ScenarioContext, id: NodeId): number[] {
+  return stateOf(ctx, id)
+    .log.all()
+    .map((e) => e.term);
+}
