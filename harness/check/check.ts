@@ -66,6 +66,12 @@ export interface Violation {
   readonly coreOpIds: readonly number[];
   /** True when relaxing any one more operation of the core makes it orderable (false if a budget ran out). */
   readonly coreMinimal: boolean;
+  /**
+   * True when the failing operation is the first point of failure. False if the
+   * search for it ran out of time: the history is still not linearizable by the
+   * time that operation returns, but may have stopped being so earlier.
+   */
+  readonly cutExact: boolean;
 }
 
 export interface CheckResult {
@@ -118,11 +124,12 @@ function partitionHistory<S, I, O>(model: Model<S, I, O>, history: History<I, O>
 }
 
 /**
- * The search's columnar input. `relaxed[i]` keeps operation i within its interval but
- * forgets its result and lets it have no effect at all; `cutMs` drops the calls made
- * after it and leaves operations still running then open to the end.
+ * The search's columnar input. `relaxed[i]` relaxes operation i: a read-only one
+ * (see Model.readOnly) is left out, any other keeps its interval but may have had
+ * any result or no effect at all. `cutMs` drops the calls made after it and leaves
+ * the operations still running then open to the end.
  */
-function toSearchOps<I, O>(ops: readonly Operation<I, O>[], relaxed?: Uint8Array, cutMs = Infinity): SearchOps<I, O> {
+function toSearchOps<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[], relaxed?: Uint8Array, cutMs = Infinity): SearchOps<I, O> {
   const inputs: I[] = [];
   const outputs: (O | undefined)[] = [];
   const call: number[] = [];
@@ -133,6 +140,7 @@ function toSearchOps<I, O>(ops: readonly Operation<I, O>[], relaxed?: Uint8Array
     if (op.callMs > cutMs) continue;
     const open = op.status === "info" || op.returnMs === null || op.returnMs > cutMs;
     const loose = relaxed !== undefined && relaxed[i] === 1;
+    if (loose && !open && model.readOnly !== undefined && model.readOnly(op.input, op.output)) continue;
     inputs.push(op.input);
     outputs.push(open || loose ? undefined : op.output);
     call.push(op.callMs);
@@ -164,7 +172,7 @@ export function checkHistory<S, I, O>(model: Model<S, I, O>, history: History<I,
       continue;
     }
     const t0 = performance.now();
-    const outcome = searchPartition(model, toSearchOps(part.ops), limits);
+    const outcome = searchPartition(model, toSearchOps(model, part.ops), limits);
     const ids = part.ops.map((op) => op.id);
     const order = outcome.kind === "ok" ? outcome.order : outcome.longest;
     let finalState = outcome.kind === "ok" ? undefined : outcome.stateAfterLongest;
@@ -200,10 +208,18 @@ export function checkHistory<S, I, O>(model: Model<S, I, O>, history: History<I,
   }
   const e0 = performance.now();
   const violation = opts.explain
-    ? explainViolation(model, failed.part, performance.now() + opts.explainBudgetMs, opts.maxMemoBytes)
+    ? explainViolation(model, failed.part, stuckAtMs(failed.part, results[failed.index]), { cutBudgetMs: Math.max(opts.timeoutMs, opts.explainBudgetMs), budgetMs: opts.explainBudgetMs, maxMemoBytes: opts.maxMemoBytes })
     : undefined;
   const explanation = describeViolation(model, failed.part, results[failed.index], violation, unit);
   return { ...base, ...(violation === undefined ? {} : { violation }), explainMs: performance.now() - e0, explanation };
+}
+
+/** The first return among the operations the longest prefix left out: where the search got stuck. */
+function stuckAtMs<I, O>(part: Partition<I, O>, result: PartitionResult): number {
+  const done = new Set(result.linearization);
+  let at = Infinity;
+  for (const op of part.ops) if (op.status === "ok" && !done.has(op.id)) at = Math.min(at, op.returnMs as number);
+  return at;
 }
 
 function skipped<S, I, O>(model: Model<S, I, O>, part: Partition<I, O>): PartitionResult {
@@ -224,39 +240,66 @@ function keyLabel(key: string | null): string {
   return key === null ? "the history" : `key ${JSON.stringify(key)}`;
 }
 
+interface ExplainLimits {
+  /** For finding the failing operation: worth as much time as the verdict itself. */
+  readonly cutBudgetMs: number;
+  /** For shrinking the core, after that. */
+  readonly budgetMs: number;
+  readonly maxMemoBytes: number;
+}
+
 /**
  * Finds the failing operation and a small core for a partition known not to be
  * linearizable. Both steps only ever relax the history: a cut (calls after it
  * dropped, operations running at it left open to the end) or an operation
- * relaxed (any result, or no effect, within its own interval). Relaxing can
- * turn "not linearizable" into "linearizable" but never the reverse, so every
- * history found illegal here is a true witness, and the earliest failing cut
- * can be found by binary search.
+ * relaxed (see toSearchOps). Relaxing can turn "not linearizable" into
+ * "linearizable" but never the reverse, so every history found illegal here is
+ * a true witness, and the earliest failing cut can be found by binary search.
  */
-function explainViolation<S, I, O>(model: Model<S, I, O>, part: Partition<I, O>, deadline: number, maxMemoBytes: number): Violation {
+function explainViolation<S, I, O>(model: Model<S, I, O>, part: Partition<I, O>, hintMs: number, limits: ExplainLimits): Violation {
   const ops = part.ops;
+  let deadline = performance.now() + limits.cutBudgetMs;
   let stepBudget = Infinity;
-  // A relaxed trial that runs long is counted as "linearizable" (keep the
-  // operation): the core stays a true witness, only perhaps not the smallest.
-  let trialsCutShort = 0;
+  let cutShort = 0;
   const illegal = (relaxed: Uint8Array | undefined, cutMs: number): boolean => {
-    const limits: SearchLimits = { deadline, maxMemoBytes, maxSteps: stepBudget };
-    const kind = searchPartition(model, toSearchOps(ops, relaxed, cutMs), limits).kind;
-    if (kind === "timeout") trialsCutShort++;
-    return kind === "illegal";
+    const outcome = searchPartition(model, toSearchOps(model, ops, relaxed, cutMs), { deadline, maxMemoBytes: limits.maxMemoBytes, maxSteps: stepBudget });
+    if (outcome.kind === "timeout") cutShort++;
+    return outcome.kind === "illegal";
   };
 
+  // The earliest return after which the history cannot be ordered. A check
+  // that runs out of time counts as "can be ordered", so the cut found is
+  // then still a true witness, just perhaps not the earliest. The search that
+  // gave the verdict got stuck at `hintMs`, usually the answer: gallop back
+  // from there, then bisect.
   const returns = [...new Set(ops.filter((op) => op.status === "ok").map((op) => op.returnMs as number))].sort((a, b) => a - b);
   let lo = 0;
   let hi = returns.length - 1;
+  const hint = returns.findIndex((t) => t >= hintMs);
+  if (hint >= 0 && hint < hi && illegal(undefined, returns[hint])) {
+    hi = hint;
+    for (let step = 1; hi - step >= 0; step *= 2) {
+      if (!illegal(undefined, returns[hi - step])) {
+        lo = hi - step + 1;
+        break;
+      }
+      hi -= step;
+    }
+  } else if (hint >= 0 && hint < hi) {
+    lo = hint + 1;
+  }
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (illegal(undefined, returns[mid])) hi = mid;
     else lo = mid + 1;
   }
   const cutMs = returns[lo];
-  const baseline = searchPartition(model, toSearchOps(ops, undefined, cutMs), { deadline, maxMemoBytes });
+  const cutExact = cutShort === 0;
+
+  deadline = performance.now() + limits.budgetMs;
+  const baseline = searchPartition(model, toSearchOps(model, ops, undefined, cutMs), { deadline, maxMemoBytes: limits.maxMemoBytes });
   stepBudget = Math.max(MIN_TRIAL_STEPS, 4 * baseline.stats.steps);
+  cutShort = 0;
 
   const relaxed = new Uint8Array(ops.length);
   const atCut: number[] = [];
@@ -282,37 +325,39 @@ function explainViolation<S, I, O>(model: Model<S, I, O>, part: Partition<I, O>,
   }
   for (const i of atCut) if (i !== failing) candidates.push(i);
 
-  // Greedy delta debugging: relax big chunks first, then smaller ones, keeping
-  // every relaxation after which the cut history is still not linearizable.
-  let core = candidates;
-  let minimal = false;
+  // Read-only operations first: leaving one out costs the search nothing, while
+  // relaxing a write adds choices. Then the writes, among far fewer reads.
+  const isReadOnly = (i: number): boolean => model.readOnly !== undefined && model.readOnly(ops[i].input, ops[i].output);
+  const reads = shrink(candidates.filter(isReadOnly), relaxed, () => illegal(relaxed, cutMs), () => deadline);
+  const writes = shrink(candidates.filter((i) => !isReadOnly(i)), relaxed, () => illegal(relaxed, cutMs), () => deadline);
+  const minimal = reads.complete && writes.complete && cutShort === 0;
+  const coreOps = [...reads.kept, ...writes.kept, failing].sort((a, b) => a - b).map((i) => ops[i].id);
+  return { key: part.key, failingOpId: ops[failing].id, cutExact, coreOpIds: coreOps, coreMinimal: minimal };
+}
+
+/**
+ * Greedy delta debugging: relaxes big chunks of `candidates` first, then smaller
+ * ones, keeping every relaxation after which `stillIllegal` holds. Leaves the
+ * kept relaxations set in `relaxed`; returns the candidates it could not relax.
+ */
+function shrink(candidates: readonly number[], relaxed: Uint8Array, stillIllegal: () => boolean, deadline: () => number): { kept: number[]; complete: boolean } {
+  let core = [...candidates];
   let chunk = Math.max(1, Math.ceil(core.length / 2));
   for (;;) {
     const kept: number[] = [];
-    let complete = true;
     for (let at = 0; at < core.length; at += chunk) {
       const trial = core.slice(at, at + chunk);
-      if (performance.now() > deadline) {
-        kept.push(...core.slice(at));
-        complete = false;
-        break;
-      }
+      if (performance.now() > deadline()) return { kept: [...kept, ...core.slice(at)], complete: false };
       for (const i of trial) relaxed[i] = 1;
-      if (!illegal(relaxed, cutMs)) {
+      if (!stillIllegal()) {
         for (const i of trial) relaxed[i] = 0;
         kept.push(...trial);
       }
     }
     core = kept;
-    if (!complete) break;
-    if (chunk === 1) {
-      minimal = trialsCutShort === 0;
-      break;
-    }
+    if (chunk === 1 || core.length === 0) return { kept: core, complete: true };
     chunk = Math.ceil(chunk / 2);
   }
-  const coreOps = [...core, failing].sort((a, b) => a - b).map((i) => ops[i].id);
-  return { key: part.key, failingOpId: ops[failing].id, coreOpIds: coreOps, coreMinimal: minimal };
 }
 
 /** The step budget of one relaxed trial is at least this, and at least 4x the unrelaxed check. */
@@ -329,9 +374,13 @@ function describeViolation<S, I, O>(
   if (violation !== undefined) {
     const byId = new Map(part.ops.map((op) => [op.id, op]));
     const failing = byId.get(violation.failingOpId) as Operation<I, O>;
+    const what = `${model.describeOperation(failing.input, failing.output)} by ${failing.clientId} returns at ${formatTime(failing.returnMs as number, unit)}`;
     lines.push(
-      `It stops being linearizable when ${model.describeOperation(failing.input, failing.output)} by ${failing.clientId} returns at ${formatTime(failing.returnMs as number, unit)}.`,
-      `These ${violation.coreOpIds.length} operations cannot be ordered${violation.coreMinimal ? "" : " (perhaps not the smallest set: the explain budget ran out)"},` +
+      violation.cutExact
+        ? `It stops being linearizable when ${what}.`
+        : `It is no longer linearizable once ${what} (the search for an earlier point ran out of time).`,
+      (violation.coreOpIds.length === 1 ? "This operation alone cannot be ordered" : `These ${violation.coreOpIds.length} operations cannot be ordered`) +
+        `${violation.coreMinimal ? "" : " (perhaps not the smallest set: the explain budget ran out)"},` +
         ` whatever the other operations did (any result, or no effect, while they were running):`,
     );
     for (const id of violation.coreOpIds) {
