@@ -133,6 +133,7 @@ async function liveView(dir: string, shouldStop: () => boolean, footer: string):
   const events: string[] = [];
   let lastLeader: string | null | undefined;
   let lastTerm = -1;
+  const wasUp = new Map<NodeId, boolean>();
   const tty = process.stdout.isTTY === true;
   let lastFrame = "";
   while (!shouldStop()) {
@@ -149,6 +150,11 @@ async function liveView(dir: string, shouldStop: () => boolean, footer: string):
       lastTerm = term;
     }
     for (const [id, st] of statuses) {
+      const up = st !== null;
+      if (wasUp.has(id) && wasUp.get(id) !== up) {
+        events.push(`${new Date().toISOString().slice(11, 23)}  ${id} ${up ? `is up (pid ${String(st.pid)})` : "is down"}`);
+      }
+      wasUp.set(id, up);
       const rec = (st?.storage as { recovered?: { file: string; kind: string; droppedBytes: number }[] } | undefined)?.recovered ?? [];
       for (const r of rec) {
         const msg = `${id}: recovered ${r.file} (${r.kind}, dropped ${r.droppedBytes} bytes)`;
