@@ -3,9 +3,10 @@
 // every acknowledged write intact, restart the old leader, see it catch up,
 // and check the whole client history for linearizability.
 import { afterEach, describe, expect, it } from "vitest";
-import { checkHistory } from "../check/check.ts";
-import { HistoryBuilder } from "../check/history.ts";
-import { type KvInput, type KvOutput, kvModel } from "../check/model.ts";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkHistory, HistoryBuilder, type KvInput, type KvOutput, kvModel, renderHistoryHtml } from "../check/index.ts";
 import { ClusterClient, nodeStatus } from "./client.ts";
 import { findNode, readCluster } from "./layout.ts";
 import { allStatus, spawnOptionsFor, waitForApplied, waitForLeader } from "./ops.ts";
@@ -130,6 +131,12 @@ describe("real cluster: 3 processes of the reference Raft KV on 127.0.0.1", () =
 
       const history = h.build();
       const verdict = checkHistory(kvModel, history, { timeoutMs: 20_000 });
+      if (verdict.verdict !== "ok") {
+        // Keep the evidence: the cluster dir is removed after the test.
+        const html = join(tmpdir(), `raft-kill-leader-history-${Date.now()}.html`);
+        writeFileSync(html, renderHistoryHtml(kvModel, history, verdict, { title: "kill-leader integration test", onlyProblems: true }));
+        console.error(`history picture: ${html}`);
+      }
       expect(verdict.verdict, verdict.explanation).toBe("ok");
       expect(history.operations.length).toBeGreaterThan(50);
     } finally {
