@@ -57,7 +57,10 @@ export function raftOverrides(c: ClusterFile): Partial<Omit<RaftConfig, "members
   const known = raftConfig(c.members);
   const out: { [k: string]: number | boolean } = {};
   for (const [k, v] of Object.entries(c.raft)) {
-    if (!(k in known) || k === "members" || k === "bugs") throw new RangeError(`cluster.json: unknown raft knob "${k}"`);
+    if (!(k in known) || k === "members" || k === "bugs") {
+      const names = Object.keys(known).filter((n) => n !== "members" && n !== "bugs");
+      throw new RangeError(`unknown raft knob "${k}" (known: ${names.join(", ")})`);
+    }
     out[k] = v;
   }
   return out as Partial<Omit<RaftConfig, "members">>;

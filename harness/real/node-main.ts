@@ -12,7 +12,7 @@ import type { Msg } from "../raft/messages.ts";
 import type { Json, NodeFactory, NodeId } from "../types.ts";
 import { type Route, sendError, sendJson, startHttp } from "./http.ts";
 import { KvService } from "./kv-service.ts";
-import { type ClusterFile, dataDir, findNode, readCluster } from "./layout.ts";
+import { type ClusterFile, clusterPath, dataDir, findNode, readCluster } from "./layout.ts";
 import { Registry } from "./metrics.ts";
 import { RealRuntime, type RuntimeHooks } from "./runtime.ts";
 import { CorruptStorageError, FileStorage } from "./storage.ts";
@@ -120,12 +120,17 @@ async function main(): Promise<void> {
 
   let service: Service<Msg> | Service<HeartbeatMsg>;
   if (cluster.kind === "raft") {
-    const kv = new KvService({
-      id,
-      cluster: currentCluster,
-      registry,
-      deliver: (from, msg) => (runtime as RealRuntime<Msg> | null)?.deliver(from, msg),
-    });
+    let kv: KvService;
+    try {
+      kv = new KvService({
+        id,
+        cluster: currentCluster,
+        registry,
+        deliver: (from, msg) => (runtime as RealRuntime<Msg> | null)?.deliver(from, msg),
+      });
+    } catch (err) {
+      die(id, 2, "bad-cluster", `${clusterPath(args.dir)}: ${(err as Error).message}`);
+    }
     service = {
       factory: kv.factory,
       routes: kv.routes(),
