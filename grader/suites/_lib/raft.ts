@@ -10,11 +10,11 @@
 // directly (Figure 7 logs) is done through the node's own persist/restore.
 import type { AppendEntries, EntryData, Msg, RaftMessage } from "../../../harness/raft/messages.ts";
 import { isRaftMessage } from "../../../harness/raft/messages.ts";
-import type { SimEvent, Violation } from "../../../harness/sim/index.ts";
+import { type SimEvent, type SwarmPlan, type Violation, healAll, runNemesis, sampleSwarm } from "../../../harness/sim/index.ts";
 import type { Json, NodeId } from "../../../harness/types.ts";
 import { ELECTION_TIMER, type RaftNode } from "../../../labs/given/node.ts";
 import type { RaftState } from "../../../labs/given/state.ts";
-import type { ScenarioContext, Step } from "../../api.ts";
+import { SWARM_KINDS, type ScenarioContext, type Step } from "../../api.ts";
 
 /**
  * The configuration of every core scenario: PreVote and CheckQuorum are
@@ -267,10 +267,10 @@ export function setupEntryData(index: number, term: number): EntryData {
  * term, through its own persist(), then crashes and restarts it so that it
  * boots from that state (its restore() reads it back). Call at time 0.
  */
-export function setupLog(ctx: ScenarioContext, id: NodeId, terms: readonly number[], currentTerm: number): void {
+export function setupLog(ctx: ScenarioContext, id: NodeId, terms: readonly number[], currentTerm: number, votedFor: NodeId | null = null): void {
   const s = stateOf(ctx, id);
   s.currentTerm = currentTerm;
-  s.votedFor = null;
+  s.votedFor = votedFor;
   s.log.truncateFrom(1);
   s.log.append(terms.map((term, i) => ({ index: i + 1, term, data: setupEntryData(i + 1, term) })));
   s.modules.persistence.persist(s);
@@ -279,10 +279,10 @@ export function setupLog(ctx: ScenarioContext, id: NodeId, terms: readonly numbe
   check(ctx);
   const r = stateOf(ctx, id);
   const got = r.log.all().map((e) => e.term);
-  if (r.currentTerm !== currentTerm || got.join(",") !== terms.join(",")) {
+  if (r.currentTerm !== currentTerm || r.votedFor !== votedFor || got.join(",") !== terms.join(",")) {
     ctx.fail(
       "scenario-setup",
-      `could not set up ${id}'s state through persist() and restore(): wrote term ${currentTerm} and log terms [${terms.join(" ")}], read back term ${r.currentTerm} and [${got.join(" ")}]`,
+      `could not set up ${id}'s state through persist() and restore(): wrote term ${currentTerm}, votedFor ${votedFor} and log terms [${terms.join(" ")}], read back term ${r.currentTerm}, votedFor ${r.votedFor} and [${got.join(" ")}]`,
     );
   }
 }
@@ -343,4 +343,51 @@ export function logTerms(ctx: ScenarioContext, id: NodeId): number[] {
   return stateOf(ctx, id)
     .log.all()
     .map((e) => e.term);
+}
+
+/**
+ * Hands the leader of the moment one new proposal every gapMs (on average)
+ * for ms of virtual time, from actions scheduled in the simulation, so they
+ * interleave with whatever else runs (a nemesis). Returns the values, filled
+ * in as the run goes.
+ */
+export function proposeOverTime(ctx: ScenarioContext, ms: number, gapMs: number): string[] {
+  const values: string[] = [];
+  const end = ctx.sim.now() + ms;
+  for (let t = ctx.sim.now() + 1 + ctx.rng.int(gapMs); t < end; t += 1 + ctx.rng.int(2 * gapMs)) {
+    ctx.sim.schedule(t, () => {
+      const l = leader(ctx);
+      if (l !== undefined) values.push(...ctx.cluster.propose([l], 1));
+    });
+  }
+  return values;
+}
+
+/**
+ * Runs the swarm nemesis sampled for this seed (the scenario's `swarm` kinds)
+ * for ms, then heals everything and restarts every crashed server, like the
+ * `nemesis` step. Returns the plan, for messages.
+ */
+export function nemesis(ctx: ScenarioContext, ms: number, opts: { allowMajorityDown?: boolean } = {}): SwarmPlan {
+  const allow = Object.fromEntries(SWARM_KINDS.map((k) => [k, ctx.cluster.scenario.swarm.includes(k)]));
+  const plan = sampleSwarm(ctx.seed, { allow });
+  ctx.sim.note(`nemesis plan: ${JSON.stringify(plan)}`);
+  runNemesis(ctx.sim, ctx.cluster.servers, plan, ms, opts);
+  runFor(ctx, ms + 1);
+  if (ctx.cluster.servers.some((id) => !ctx.sim.isUp(id))) healAll(ctx.sim, ctx.cluster.servers);
+  check(ctx);
+  return plan;
+}
+
+/** Every server applied the same set of proposal values (after the run settled). */
+export function expectSameApplied(ctx: ScenarioContext): void {
+  const sets = ctx.cluster.servers.map((id) => ctx.cluster.observer.applied.get(id) ?? new Set<string>());
+  const all = new Set<string>();
+  for (const s of sets) for (const v of s) all.add(v);
+  ctx.cluster.servers.forEach((id, i) => {
+    const missing = [...all].filter((v) => !sets[i].has(v));
+    if (missing.length > 0) {
+      ctx.fail("agreement", `${id} never applied ${missing.length} proposal(s) that other servers applied (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}): once the faults stop, every committed entry reaches every server (§5.3): ${roles(ctx)}`);
+    }
+  });
 }
