@@ -88,6 +88,14 @@ function ensureEtcd(): boolean {
   return true;
 }
 
+/**
+ * Runs a command and ends it when the process `$1` is gone, or on SIGTERM: an
+ * etcd member never outlives the bench, even one killed with SIGKILL.
+ */
+const WATCHDOG =
+  'w=$1; shift; "$@" & c=$!; trap \'kill $c 2>/dev/null; wait $c; exit 0\' TERM INT; ' +
+  "while kill -0 $w 2>/dev/null && kill -0 $c 2>/dev/null; do sleep 0.3; done; kill $c 2>/dev/null; wait $c";
+
 async function etcdLeaderPort(clientPorts: readonly number[], timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -134,7 +142,7 @@ async function measureEtcd(root: string, o: Options): Promise<Map<string, LoadRe
         ["--initial-cluster-state", "new"],
         ["--initial-cluster-token", "raft-workbook-bench"],
       ].flat();
-      procs.push($({ nothrow: true, quiet: true })`etcd ${args}`);
+      procs.push($({ nothrow: true, quiet: true })`sh -c ${WATCHDOG} watchdog ${process.pid} etcd ${args}`);
     });
     const port = await etcdLeaderPort([0, 1, 2].map((i) => ports[2 * i]), 20_000);
     await runLoad({ name: "warmup", target: { kind: "etcd", ports: [port] }, clients: 8, ops: 2000, op: "put", valueBytes: o.valueBytes });
