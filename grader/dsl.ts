@@ -347,7 +347,7 @@ function parseStep(line: Line): Step {
 
 // ----------------------------------------------------------------- files
 
-const DIRECTIVES = ["scenario", "section", "tags", "core", "extra", "points", "seeds", "nodes", "timing", "config", "swarm", "visibility", "lab", "timeout"] as const;
+const DIRECTIVES = ["scenario", "section", "tags", "core", "extra", "points", "seeds", "nodes", "timing", "config", "swarm", "visibility", "lab", "timeout", "requires"] as const;
 
 interface Draft {
   input: Partial<ScenarioInput> & { steps: Step[]; config: Record<string, Json> };
@@ -456,6 +456,12 @@ function applyDirective(d: Draft, line: Line, word: string): void {
       once("lab");
       input.lab = line.next("a lab name");
       break;
+    case "requires": {
+      const cases = line.rest();
+      if (cases.length === 0) line.fail("expected case names after requires, e.g. requires leader-change crash");
+      input.requires = [...(input.requires ?? []), ...cases];
+      return;
+    }
     case "timeout":
       once("wallMsPerSeed");
       input.wallMsPerSeed = parseDuration(line, line.next("a wall-clock limit per seed, e.g. 20s"));

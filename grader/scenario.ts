@@ -126,6 +126,11 @@ export interface Scenario {
   readonly visibility: Visibility;
   /** Which lab it belongs to, when declared in the file (external scenario folders). */
   readonly lab: string | null;
+  /**
+   * "Sometimes" cases the seeds together must reach (see grader/cases.ts), or
+   * the scenario fails: a pass that never exercised them would prove nothing.
+   */
+  readonly requires: readonly string[];
   readonly steps: readonly Step[];
   readonly source: SourceRef;
 }
@@ -144,6 +149,7 @@ export interface ScenarioInput {
   wallMsPerSeed?: number;
   visibility?: Visibility;
   lab?: string;
+  requires?: readonly string[];
   steps: readonly Step[];
 }
 
@@ -200,6 +206,7 @@ export function defineScenario(input: ScenarioInput, source: SourceRef = callerS
     wallMsPerSeed,
     visibility,
     lab: input.lab ?? null,
+    requires: [...(input.requires ?? [])],
     steps: input.steps,
     source,
   };

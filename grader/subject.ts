@@ -2,7 +2,7 @@
 // machinery (which knows nothing of Raft) to one implementation: the student's
 // modules, the reference, a mix of both, or the self-test's toy node. It is
 // built once per worker and reused for every seed.
-import type { Monitor } from "../harness/sim/index.ts";
+import type { Monitor, SimEvent } from "../harness/sim/index.ts";
 import type { Simulation } from "../harness/sim/index.ts";
 import type { Applied, Json, Node, NodeFactory, NodeId } from "../harness/types.ts";
 
@@ -29,6 +29,8 @@ export interface Subject {
   roleOf(node: Node<Json>): RoleView | undefined;
   /** One line about a server for failure reports, from its inspect() view. */
   summarize(view: { readonly [key: string]: Json }): string;
+  /** Implementation-specific "sometimes" cases an event reaches (see grader/cases.ts). */
+  caseOf?(ev: SimEvent): string | undefined;
 }
 
 /** A generic one-line summary of an inspect() view: role, term, log, commit index. */

@@ -75,12 +75,25 @@ export function failureText(s: ScenarioResult, seed: SeedResult, replay: string,
   return lines.join("\n");
 }
 
-function firstBadSeed(s: ScenarioResult): SeedResult {
-  return s.seeds.find((x) => !x.passed && x.failure?.kind !== "not-run") ?? s.seeds.find((x) => !x.passed)!;
+/** The seed whose failure a report shows (one that ran, if any); undefined if every seed passed. */
+export function firstBadSeed(s: ScenarioResult): SeedResult | undefined {
+  return s.seeds.find((x) => !x.passed && x.failure?.kind !== "not-run") ?? s.seeds.find((x) => !x.passed);
+}
+
+/** Why a scenario whose seeds all passed still failed: it never reached a required case. */
+export function coverageText(s: ScenarioResult, st: Style): string {
+  return `${bold(red("FAIL", st), st)} ${bold(s.name, st)} ${dim(`(${s.lab}, ${s.seeds.length} seeds)`, st)}\n  rule     coverage\n  what     every seed passed, but ${s.coverageGap}`;
+}
+
+/** The (rule, message) of a failed scenario, for grouping repeated failures. */
+export function failureKey(s: ScenarioResult): string {
+  const f = firstBadSeed(s)?.failure;
+  return f === undefined || f === null ? `coverage\u0000${s.coverageGap}` : `${f.rule}\u0000${f.message}`;
 }
 
 export function failureBlock(s: ScenarioResult, opts: Pick<GradeOptions, "impl">, st: Style): string {
   const bad = firstBadSeed(s);
+  if (bad === undefined) return coverageText(s, st);
   const text = failureText(s, bad, replayCommand(opts, s, bad.seed), st);
   const others = s.seeds.filter((x) => !x.passed && x !== bad);
   if (others.length === 0) return text;
@@ -105,14 +118,13 @@ export function finalReport(r: GradeResult, opts: Pick<GradeOptions, "impl">, st
   const shown = new Map<string, string>();
   let detailed = 0;
   for (const s of failed) {
-    const f = firstBadSeed(s).failure!;
-    const key = `${f.rule}\u0000${f.message}`;
+    const key = failureKey(s);
     const same = shown.get(key);
+    const bad = firstBadSeed(s);
     if (same !== undefined) {
       out.push("", `${red("FAIL", st)} ${s.name}: the same failure as "${same}"`);
-    } else if (detailed >= MAX_DETAILED_FAILURES) {
-      const bad = firstBadSeed(s);
-      out.push("", `${red("FAIL", st)} ${bold(s.name, st)}: ${f.rule}: ${f.message}`, `  replay   ${replayCommand(opts, s, bad.seed)}`);
+    } else if (detailed >= MAX_DETAILED_FAILURES && bad?.failure != null) {
+      out.push("", `${red("FAIL", st)} ${bold(s.name, st)}: ${bad.failure.rule}: ${bad.failure.message}`, `  replay   ${replayCommand(opts, s, bad.seed)}`);
     } else {
       out.push("", failureBlock(s, opts, st));
       detailed++;

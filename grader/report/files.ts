@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { replayCommand } from "../run/grade.ts";
 import type { GradeResult, ScenarioResult, SeedResult } from "./model.ts";
-import { failureText } from "./console.ts";
+import { coverageText, failureText, firstBadSeed } from "./console.ts";
 
 type ImplOpts = Parameters<typeof replayCommand>[0];
 
@@ -28,7 +28,8 @@ export interface JsonReport {
   impl: "student" | "solution";
   passed: boolean;
   score: { core: [number, number]; extra: [number, number] };
-  scenarios: { name: string; tags: string[]; passed: boolean; seeds: JsonSeed[] }[];
+  /** coverageGap: only present when every seed passed but a required case was never reached. */
+  scenarios: { name: string; tags: string[]; passed: boolean; seeds: JsonSeed[]; coverageGap?: string }[];
   wallMs: number;
 }
 
@@ -47,7 +48,13 @@ export function toJsonReport(r: GradeResult): JsonReport {
     impl: r.impl,
     passed: r.passed,
     score: r.score,
-    scenarios: r.scenarios.map((s) => ({ name: s.name, tags: s.tags, passed: s.passed, seeds: s.seeds.map((x) => seed(s, x)) })),
+    scenarios: r.scenarios.map((s) => ({
+      name: s.name,
+      tags: s.tags,
+      passed: s.passed,
+      seeds: s.seeds.map((x) => seed(s, x)),
+      ...(s.coverageGap !== null ? { coverageGap: s.coverageGap } : {}),
+    })),
     wallMs: r.wallMs,
   };
 }
@@ -80,8 +87,12 @@ export function toJunitXml(r: GradeResult): string {
       const head = `    <testcase name="${xmlEscape(s.name)}" classname="${xmlEscape(`${lab}.${kind}`)}" time="${seconds(s.wallMs)}" file="${xmlEscape(s.source.replace(/:\d+$/, ""))}">`;
       const out = `      <system-out>${xmlEscape(`${kind}; ${passedSeeds}/${s.seeds.length} seeds passed; seeds: ${s.seeds.map((x) => `${x.seed}${x.passed ? "" : "✗"}`).join(" ")}`)}</system-out>`;
       if (s.passed) return `${head}\n${out}\n    </testcase>`;
-      const bad = s.seeds.find((x) => !x.passed && x.failure?.kind !== "not-run") ?? s.seeds.find((x) => !x.passed)!;
-      const f = bad.failure!;
+      const bad = firstBadSeed(s);
+      if (bad === undefined || bad.failure === null) {
+        const gap = `coverage: every seed passed, but ${s.coverageGap ?? "the scenario failed"}`;
+        return `${head}\n      <failure message="${xmlEscape(gap)}" type="coverage">${xmlEscape(gap)}</failure>\n${out}\n    </testcase>`;
+      }
+      const f = bad.failure;
       const replay = replayCommand(opts, s, bad.seed);
       const message = `${f.rule}${f.section !== "" ? ` (${f.section})` : ""}: ${f.message} [seed ${bad.seed}; replay: ${replay}]`;
       const body = failureText(s, bad, replay, { color: false });
@@ -122,8 +133,8 @@ export function toGradescope(r: GradeResult): GradescopeResults {
     const passedSeeds = s.seeds.filter((x) => x.passed).length;
     let output = `${passedSeeds}/${s.seeds.length} seeds passed.`;
     if (!s.passed) {
-      const bad = s.seeds.find((x) => !x.passed && x.failure?.kind !== "not-run") ?? s.seeds.find((x) => !x.passed)!;
-      output += `\n\n${failureText(s, bad, replayCommand(opts, s, bad.seed), { color: false })}`;
+      const bad = firstBadSeed(s);
+      output += `\n\n${bad === undefined ? coverageText(s, { color: false }) : failureText(s, bad, replayCommand(opts, s, bad.seed), { color: false })}`;
     }
     return {
       name: `${s.lab}: ${s.name}`,

@@ -55,6 +55,8 @@ export interface SeedResult {
   /** FNV-1a 64 of the canonical trace: the same seed and scenario always give the same hash. */
   traceHash: string;
   failure: FailureInfo | null;
+  /** "Sometimes" cases this run reached, with counts (not in the JSON report). */
+  cases?: [string, number][];
 }
 
 export interface ScenarioResult {
@@ -71,6 +73,8 @@ export interface ScenarioResult {
   passed: boolean;
   seeds: SeedResult[];
   wallMs: number;
+  /** Required cases no seed reached (the scenario fails), or null. */
+  coverageGap: string | null;
 }
 
 export type ImplKind = "student" | "solution";

@@ -1,6 +1,7 @@
 // One grading run: plan (load the scenarios, pick seeds, shard), execute (the
 // worker pool), and assemble the result every reporter renders.
 import { availableParallelism } from "node:os";
+import { Coverage, CoverageBatch } from "../../harness/sim/index.ts";
 import { resolve } from "node:path";
 import { type LabDef, RAFT_MODULES, type RaftModuleName } from "../labs.ts";
 import { type LoadedScenario, displayPath, loadScenarios } from "../load.ts";
@@ -150,6 +151,7 @@ export async function executePlan(plan: Plan, cb: GradeCallbacks = {}): Promise<
             got.get(seed) ?? { seed, passed: false, virtualMs: 0, wallMs: 0, traceHash: "", failure: { rule: "not-run", section: "", message: "not run", kind: "not-run" as const, timeMs: null, eventIndex: null, step: null, stack: null, lastEvents: [], nodes: [], trace: null, timeline: null } },
         );
         const s = p.loaded.scenario;
+        const coverageGap = coverageGapOf(s.requires, seeds, opts);
         const begin = Number.isFinite(started[job.jobId]) ? started[job.jobId] : performance.now();
         finished[job.jobId] = {
           lab: p.loaded.lab.name,
@@ -160,9 +162,10 @@ export async function executePlan(plan: Plan, cb: GradeCallbacks = {}): Promise<
           visibility: s.visibility,
           source: `${s.source.file}:${s.source.line}`,
           externalDir: p.loaded.externalDir === null ? null : displayPath(p.loaded.externalDir),
-          passed: seeds.every((r) => r.passed),
+          passed: seeds.every((r) => r.passed) && coverageGap === null,
           seeds,
           wallMs: Math.round(performance.now() - begin),
+          coverageGap,
         };
         flush();
       },
@@ -184,6 +187,21 @@ export async function executePlan(plan: Plan, cb: GradeCallbacks = {}): Promise<
     nextStep: nextStep(opts, scenarios, passed),
     shard: opts.shard === null ? null : `${opts.shard.index}/${opts.shard.count}`,
   };
+}
+
+/**
+ * Which required cases no seed reached. Not judged when only some seeds run
+ * (--seed, --shard): a replay or a shard need not cover everything.
+ */
+function coverageGapOf(requires: readonly string[], seeds: readonly SeedResult[], opts: GradeOptions): string | null {
+  if (requires.length === 0 || opts.seed !== null || opts.shard !== null || !seeds.every((r) => r.passed)) return null;
+  const batch = new CoverageBatch();
+  for (const r of seeds) {
+    const c = new Coverage();
+    for (const [name, n] of r.cases ?? []) c.hit(name, n);
+    batch.add(c);
+  }
+  return batch.explainMissing(requires) ?? null;
 }
 
 /** Quotes an argument for a POSIX shell, readably when it can. */
@@ -214,7 +232,8 @@ function nextStep(opts: GradeOptions, scenarios: readonly ScenarioResult[], pass
   const first = scenarios.find((s) => isCore(s) && !s.passed);
   if (first === undefined) return `${prefix}fix the failing core scenarios`;
   const seed = first.seeds.find((r) => !r.passed && r.failure?.kind !== "not-run") ?? first.seeds.find((r) => !r.passed);
-  return `${prefix}fix "${first.name}" first; replay it with: ${replayCommand(opts, first, seed?.seed ?? 0)}`;
+  if (seed === undefined) return `${prefix}"${first.name}" passes on every seed but never reached a case it must test: run more seeds (--seeds N) or make the scenario reach it`;
+  return `${prefix}fix "${first.name}" first; replay it with: ${replayCommand(opts, first, seed.seed)}`;
 }
 
 /** Modules named in --use-reference, checked. */

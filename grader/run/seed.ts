@@ -3,6 +3,7 @@
 // no guard against a node that never returns: that is the worker pool's job.
 import { type Monitor, Prng, type SimEvent, Simulation, describeEvent } from "../../harness/sim/index.ts";
 import type { Json, NodeId } from "../../harness/types.ts";
+import { CaseCounter } from "../cases.ts";
 import { Cluster, ExpectationFailed, Observer } from "../cluster.ts";
 import { describeStep } from "../dsl.ts";
 import type { FailureInfo, NodeReport } from "../report/model.ts";
@@ -59,15 +60,17 @@ export function runSeed(scenario: Scenario, subject: Subject, seed: number, opts
     };
   }
   const observer = new Observer(subject);
+  const cases = new CaseCounter(subject);
   const sim = new Simulation<Json>({
     seed,
     nodes: ids,
     factory: subject.factory(ids, scenario.config),
-    monitors: [observer, ...subject.monitors(ids, scenario.config), ...(opts.monitors ?? [])],
+    monitors: [observer, cases, ...subject.monitors(ids, scenario.config), ...(opts.monitors ?? [])],
     traceMode: opts.traceMode,
     recordStates: opts.recordStates,
     linkFaults: scenario.faults,
   });
+  cases.coverage = sim.coverage;
   const rng = new Prng(seed, "scenario");
   const cluster = new Cluster(sim, subject, observer, scenario, rng);
   const ctx: ScenarioContext = {

@@ -107,7 +107,15 @@ async function runJob(job: JobSpec): Promise<void> {
       onStep: (step) => Atomics.store(progress, PROGRESS.stepLine, step.line ?? 0),
     });
     Atomics.store(progress, PROGRESS.running, 0);
-    const result: SeedResult = { seed, passed: run.passed, virtualMs: run.virtualMs, wallMs: Math.round(run.wallMs), traceHash: run.traceHash, failure: run.failure };
+    const result: SeedResult = {
+      seed,
+      passed: run.passed,
+      virtualMs: run.virtualMs,
+      wallMs: Math.round(run.wallMs),
+      traceHash: run.traceHash,
+      failure: run.failure,
+      cases: run.sim?.coverage.entries() ?? [],
+    };
     if (run.sim !== null && (wantTrace || (!run.passed && tracesWritten < MAX_FAILED_TRACES_PER_SCENARIO))) {
       tracesWritten++;
       // A failed ring-mode run is replayed in full for its trace file: same

@@ -102,5 +102,24 @@ export async function raftSubject(table: ModuleTable): Promise<Subject> {
       return { role: node.state.role, term: node.state.currentTerm };
     },
     summarize: summarizeView,
+    caseOf(ev) {
+      if (ev.kind !== "log") return undefined;
+      switch (ev.event) {
+        case "check-quorum-failed":
+          return "check-quorum-step-down";
+        case "install-snapshot":
+          return "snapshot-installed";
+        case "snapshot":
+          return "snapshot-taken";
+        case "config":
+          return "config-change";
+        case "timeout-now":
+          return "leadership-transfer";
+        case "restore":
+          return typeof ev.fields.droppedRecords === "number" && ev.fields.droppedRecords > 0 ? "torn-record-dropped" : undefined;
+        default:
+          return undefined;
+      }
+    },
   };
 }

@@ -82,3 +82,15 @@ describe("the guard against student code that never returns, bloats or throws", 
     expect(again.stdout).toMatch(/trace {4}\.grade\/traces\/selftest\/fixture-a-node-that-throws\/seed-\d+\.jsonl/);
   });
 });
+
+describe("sometimes coverage", () => {
+  test("a batch whose seeds all pass but never reach a required case fails, and says which case", async () => {
+    const r = await grade(["selftest", "--scenarios", "grader/test/fixtures/coverage", "--scenario", "fixture: a batch that never reaches a required case"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ fixture: a batch that never reaches a required case\s+core\s+3\/3 seeds/);
+    expect(r.stdout).toContain("every seed passed, but over 3 seeds the run never reached: leader-change, torn-write");
+    // A replay of one seed is not judged on coverage.
+    const one = await grade(["selftest", "--scenarios", "grader/test/fixtures/coverage", "--scenario", "fixture: a batch that never reaches a required case", "--seed", "1"]);
+    expect(one.code).toBe(0);
+  });
+});
