@@ -197,6 +197,23 @@ function printResult(r: LoadResult): void {
   console.log(`${r.name.padEnd(28)} ${r.opsPerSec.toFixed(0).padStart(8)} ops/s   p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms   errors ${r.errors}`);
 }
 
+/** Rejects as soon as a node we just started has exited, with the end of its log (port in use, bad data dir...). */
+async function failOnEarlyExit(dir: string, started: readonly NodeId[]): Promise<never> {
+  await sleep(300);
+  for (;;) {
+    const dead = started.filter((id) => runningPid(dir, id) === undefined);
+    if (dead.length > 0) {
+      const why = dead.map((id) => {
+        const lines = existsSync(logPath(dir, id)) ? readFileSync(logPath(dir, id), "utf8").trim().split("\n") : [];
+        const last = lines.filter((l) => !l.startsWith("{")).at(-1) ?? lines.at(-1) ?? "(no log)";
+        return `  ${id} exited: ${last}`;
+      });
+      throw new Error(`node(s) ${dead.join(", ")} stopped right after starting:\n${why.join("\n")}\n(full logs in ${dir}/<node>/node.log)`);
+    }
+    await sleep(100);
+  }
+}
+
 async function cmdStart(dir: string, flags: Flags, restoreFrom?: string): Promise<number> {
   const n = flags.nodes === undefined ? 3 : Number(flags.nodes);
   if (restoreFrom !== undefined) {
@@ -234,11 +251,11 @@ async function cmdStart(dir: string, flags: Flags, restoreFrom?: string): Promis
     process.on("SIGTERM", () => void stopAll("SIGTERM").then(() => process.exit(0)));
   }
   try {
-    const l = await waitForLeader(dir, 20_000);
+    const l = await Promise.race([waitForLeader(dir, 20_000), failOnEarlyExit(dir, started)]);
     console.log(`leader: ${l.id} (term ${String(l.status.term)})`);
   } catch (err) {
     console.error((err as Error).message);
-    if (!detach) await stopAll("no leader");
+    await stopAll("the cluster did not come up");
     return 1;
   }
   if (detach) {

@@ -52,7 +52,7 @@ function log(id: NodeId, event: string, fields: { [key: string]: Json } = {}): v
 
 function die(id: NodeId, code: number, event: string, message: string): never {
   log(id, event, { error: message });
-  process.stderr.write(`${id}: ${message}\n`);
+  process.stderr.write(message.startsWith(`${id}:`) ? `${message}\n` : `${id}: ${message}\n`);
   process.exit(code);
 }
 
