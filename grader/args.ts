@@ -53,6 +53,19 @@ export const FLAGS: readonly FlagDef[] = [
   { name: "--shard", kind: "value", arg: "I/N", help: "run part I of N of the (scenario, seed) pairs: a deterministic split for parallel CI jobs", example: "npm run grade all -- --shard 2/4 --json out/shard2.json" },
   { name: "--watch", kind: "bool", help: "re-grade whenever a file in labs/ changes; shows the score, the first failure and the next step", example: "npm run grade lab1 -- --watch" },
   { name: "--ui", kind: "bool", help: "open the lab's suite in the Vitest UI (in the browser)", example: "npm run grade lab1 -- --ui" },
+  {
+    name: "--shrink",
+    kind: "bool",
+    help: "for each failing scenario, shrink the first failing seed's fault schedule (fast-check) to a few faults that still break the same rule, and print its replay command",
+    example: "npm run grade lab2 -- --shrink",
+  },
+  {
+    name: "--keep-faults",
+    kind: "value",
+    arg: "LIST",
+    help: "replay a seed applying only these fault actions of its schedule (numbers from a --shrink report; none for no faults)",
+    example: "npm run grade lab2 -- --seed 1234 --scenario \"§5.3 agreement under faults\" --keep-faults 3,7",
+  },
   { name: "--list", kind: "bool", help: "list the labs and their scenarios (with tags, points and seeds) and exit", example: "npm run grade lab2 -- --list" },
   { name: "--workers", kind: "value", arg: "N", help: "worker threads (default: one per core)", example: "npm run grade all -- --workers 1" },
   { name: "--timeout", kind: "value", arg: "SECONDS", help: "wall-clock limit per seed before the code is declared stuck (default: the scenario's, usually 5)", example: "npm run grade lab1 -- --timeout 30" },
@@ -227,6 +240,13 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   const workersText = one("--workers");
   const heapText = one("--heap-mb");
   const shardText = one("--shard");
+  const keepText = one("--keep-faults");
+  let keepFaults: number[] | null = null;
+  if (keepText !== null) {
+    if (keepText !== "none" && !/^\d+(,\d+)*$/.test(keepText)) throw new UsageError(`--keep-faults expects fault numbers such as 3,7 (or none), got "${keepText}"`);
+    keepFaults = keepText === "none" ? [] : keepText.split(",").map(Number);
+    if (seed === null) throw new UsageError("--keep-faults replays one seed: add --seed S (and --scenario NAME), as in the --shrink report");
+  }
   const watch = flag("--watch");
   const ui = flag("--ui");
   if (watch && ui) throw new UsageError("--watch and --ui both keep running: choose one (the Vitest UI re-runs on changes by itself)");
@@ -244,6 +264,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     workers: workersText === null ? defaultWorkers() : positiveInt("--workers", workersText, 64),
     heapMb: heapText === null ? DEFAULT_HEAP_MB : positiveInt("--heap-mb", heapText, 65_536),
     timeoutMs: timeoutText === null ? null : positiveInt("--timeout", timeoutText, 3600) * 1000,
+    shrink: flag("--shrink"),
+    keepFaults,
     json: one("--json"),
     junit: one("--junit"),
     gradescope: one("--gradescope"),

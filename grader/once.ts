@@ -16,7 +16,10 @@ export async function gradeOnce(opts: CliOptions, out: { quietLines?: boolean } 
   const impl = [...new Set(opts.labs.map((l) => describeImpl(implFor(l, opts.impl))))].join("; ");
   const progress = new Progress(plan.totalSeeds, wantsProgress(process.env));
   if (out.quietLines !== true) progress.println(header(opts, plan.scenarios, plan.totalSeeds, impl));
-  const width = Math.min(64, Math.max(20, ...plan.scenarios.map((p) => p.loaded.scenario.name.length)));
+  // In a terminal, names are cut to fit its width; in a log (CI, a pipe), they are printed whole.
+  const longest = Math.max(20, ...plan.scenarios.map((p) => p.loaded.scenario.name.length));
+  const columns = process.stdout.isTTY ? (process.stdout.columns ?? 100) : Infinity;
+  const width = Math.max(20, Math.min(longest, columns - 34));
   const result = await executePlan(plan, {
     onSeedStart: (p) => progress.seedStarted(p.loaded.scenario.name),
     onSeed: () => progress.seedDone(),

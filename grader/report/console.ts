@@ -37,8 +37,11 @@ export function scenarioLine(s: ScenarioResult, st: Style, nameWidth = 60): stri
 }
 
 /** The full story of one failed seed. */
-export function failureText(s: ScenarioResult, seed: SeedResult, replay: string, st: Style): string {
+export type ReplayOpts = Parameters<typeof replayCommand>[0];
+
+export function failureText(s: ScenarioResult, seed: SeedResult, opts: ReplayOpts, st: Style): string {
   const f = seed.failure!;
+  const replay = replayCommand(opts, s, seed.seed);
   const lines: string[] = [];
   lines.push(`${bold(red("FAIL", st), st)} ${bold(s.name, st)} ${dim(`(${s.lab}, seed ${seed.seed})`, st)}`);
   // A scenario's section names the rule it tests; it does not apply to a hang or a load error.
@@ -72,6 +75,12 @@ export function failureText(s: ScenarioResult, seed: SeedResult, replay: string,
   if (f.trace !== null) lines.push(`  trace    ${relPath(f.trace)}`);
   if (f.timeline !== null) lines.push(`  timeline ${relPath(f.timeline)}  (open it in a browser)`);
   lines.push(`  replay   ${bold(replay, st)}`);
+  if (f.shrunk != null) {
+    const sh = f.shrunk;
+    lines.push(`  shrunk   ${sh.total} fault actions -> ${sh.keep.length} that still break ${f.rule}:`);
+    for (const a of sh.actions) lines.push(`             ${a}`);
+    lines.push(`  replay the shrunk run: ${bold(replayCommand(opts, s, seed.seed, sh.keep), st)}`);
+  }
   return lines.join("\n");
 }
 
@@ -91,10 +100,10 @@ export function failureKey(s: ScenarioResult): string {
   return f === undefined || f === null ? `coverage\u0000${s.coverageGap}` : `${f.rule}\u0000${f.message}`;
 }
 
-export function failureBlock(s: ScenarioResult, opts: Pick<GradeOptions, "impl">, st: Style): string {
+export function failureBlock(s: ScenarioResult, opts: ReplayOpts, st: Style): string {
   const bad = firstBadSeed(s);
   if (bad === undefined) return coverageText(s, st);
-  const text = failureText(s, bad, replayCommand(opts, s, bad.seed), st);
+  const text = failureText(s, bad, opts, st);
   const others = s.seeds.filter((x) => !x.passed && x !== bad);
   if (others.length === 0) return text;
   const shown = others.slice(0, 8).map((x) => `${x.seed} (${x.failure?.rule ?? "?"})`);
@@ -112,7 +121,7 @@ export function scoreLine(r: GradeResult, st: Style): string {
 const MAX_DETAILED_FAILURES = 3;
 
 /** The report printed after all scenario lines. */
-export function finalReport(r: GradeResult, opts: Pick<GradeOptions, "impl">, st: Style): string {
+export function finalReport(r: GradeResult, opts: ReplayOpts, st: Style): string {
   const out: string[] = [];
   const failed = r.scenarios.filter((s) => !s.passed);
   const shown = new Map<string, string>();
@@ -136,7 +145,7 @@ export function finalReport(r: GradeResult, opts: Pick<GradeOptions, "impl">, st
 }
 
 /** The short form for --watch: score, first failure, next step. */
-export function watchReport(r: GradeResult, opts: Pick<GradeOptions, "impl">, st: Style): string {
+export function watchReport(r: GradeResult, opts: ReplayOpts, st: Style): string {
   const out: string[] = [scoreLine(r, st)];
   const first = r.scenarios.find((s) => !s.passed && s.tags.includes("core")) ?? r.scenarios.find((s) => !s.passed);
   if (first !== undefined) out.push("", failureBlock(first, opts, st), "");

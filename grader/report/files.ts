@@ -9,7 +9,7 @@ import { coverageText, failureText, firstBadSeed } from "./console.ts";
 type ImplOpts = Parameters<typeof replayCommand>[0];
 
 function implOpts(r: GradeResult): ImplOpts {
-  return { impl: { solution: r.impl === "solution", useReference: r.useReference as ImplOpts["impl"]["useReference"] } };
+  return { impl: { solution: r.impl === "solution", useReference: r.useReference as ImplOpts["impl"]["useReference"] }, keepFaults: r.keepFaults };
 }
 
 // ------------------------------------------------------------------- JSON
@@ -95,7 +95,7 @@ export function toJunitXml(r: GradeResult): string {
       const f = bad.failure;
       const replay = replayCommand(opts, s, bad.seed);
       const message = `${f.rule}${f.section !== "" ? ` (${f.section})` : ""}: ${f.message} [seed ${bad.seed}; replay: ${replay}]`;
-      const body = failureText(s, bad, replay, { color: false });
+      const body = failureText(s, bad, opts, { color: false });
       return `${head}\n      <failure message="${xmlEscape(message)}" type="${xmlEscape(f.rule)}">${xmlEscape(body)}</failure>\n${out}\n    </testcase>`;
     });
     suites.push(
@@ -134,7 +134,7 @@ export function toGradescope(r: GradeResult): GradescopeResults {
     let output = `${passedSeeds}/${s.seeds.length} seeds passed.`;
     if (!s.passed) {
       const bad = firstBadSeed(s);
-      output += `\n\n${bad === undefined ? coverageText(s, { color: false }) : failureText(s, bad, replayCommand(opts, s, bad.seed), { color: false })}`;
+      output += `\n\n${bad === undefined ? coverageText(s, { color: false }) : failureText(s, bad, opts, { color: false })}`;
     }
     return {
       name: `${s.lab}: ${s.name}`,

@@ -45,6 +45,8 @@ export interface FailureInfo {
   /** Files written for this seed (JSON lines trace, HTML timeline), or null. */
   trace: string | null;
   timeline: string | null;
+  /** With --shrink: a smaller fault schedule that still breaks the same rule. */
+  shrunk?: { total: number; keep: number[]; actions: string[] } | null;
 }
 
 export interface SeedResult {
@@ -87,6 +89,8 @@ export interface GradeResult {
   impl: ImplKind;
   /** Modules borrowed from solutions/ (--use-reference), empty otherwise. */
   useReference: string[];
+  /** --keep-faults of the run (a shrunk schedule's replay), or null. */
+  keepFaults: number[] | null;
   passed: boolean;
   score: { core: [number, number]; extra: [number, number] };
   scenarios: ScenarioResult[];

@@ -31,6 +31,10 @@ export interface GradeOptions {
   heapMb: number;
   /** --timeout: wall-clock limit per seed in ms, overriding the scenarios' own. */
   timeoutMs: number | null;
+  /** --shrink: shrink the fault schedule of each scenario's first failing seed. */
+  shrink: boolean;
+  /** --keep-faults: replay only these fault actions of the schedule (from a --shrink report). */
+  keepFaults: number[] | null;
 }
 
 export const DEFAULT_HEAP_MB = 1024;
@@ -115,6 +119,8 @@ export async function executePlan(plan: Plan, cb: GradeCallbacks = {}): Promise<
     impl: implFor(p.loaded.lab, opts.impl),
     seeds: p.seeds,
     trace: { dir: resolve(opts.traceDir), all: opts.traceAll },
+    shrink: opts.shrink,
+    keepFaults: opts.keepFaults,
   }));
   const seedResults = plan.scenarios.map(() => new Map<number, SeedResult>());
   const started = plan.scenarios.map(() => Infinity);
@@ -180,6 +186,7 @@ export async function executePlan(plan: Plan, cb: GradeCallbacks = {}): Promise<
     labs: opts.labs.map((l) => l.name),
     impl: implKind(opts),
     useReference: [...opts.impl.useReference],
+    keepFaults: opts.keepFaults,
     passed,
     score,
     scenarios,
@@ -210,9 +217,15 @@ export function shellQuote(arg: string): string {
   return `"${arg.replace(/(["\\$`])/g, "\\$1")}"`;
 }
 
-/** The command that replays exactly one seed of one scenario. */
-export function replayCommand(opts: Pick<GradeOptions, "impl">, scenario: Pick<ScenarioResult, "lab" | "name" | "externalDir">, seed: number): string {
+/** The command that replays exactly one seed of one scenario (with only the kept faults, for a shrunk schedule). */
+export function replayCommand(
+  opts: Pick<GradeOptions, "impl"> & { keepFaults?: number[] | null },
+  scenario: Pick<ScenarioResult, "lab" | "name" | "externalDir">,
+  seed: number,
+  keepFaults: readonly number[] | null = opts.keepFaults ?? null,
+): string {
   const parts = ["npm run grade", scenario.lab, "--", "--seed", String(seed), "--scenario", shellQuote(scenario.name)];
+  if (keepFaults !== null) parts.push("--keep-faults", keepFaults.length === 0 ? "none" : keepFaults.join(","));
   if (opts.impl.solution) parts.push("--solution");
   else if (opts.impl.useReference.length > 0) parts.push("--use-reference", opts.impl.useReference.join(","));
   if (scenario.externalDir !== null) parts.push("--scenarios", shellQuote(scenario.externalDir));

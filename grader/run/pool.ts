@@ -216,6 +216,11 @@ export function runJobs(jobs: readonly JobSpec[], opts: PoolOptions, events: Poo
             events.onSeedStart?.(job, msg.seed);
             return;
           }
+          case "busy": {
+            const limit = msg.ms;
+            armGuard(slot, limit, () => abandon(slot, hangFailure(slot, limit)));
+            return;
+          }
           case "seed-done":
             clearGuard(slot);
             slot.pending = slot.pending.filter((s) => s !== msg.result.seed);

@@ -19,12 +19,18 @@ export interface JobSpec {
   impl: ImplSpec;
   seeds: number[];
   trace: TraceSpec;
+  /** --shrink: shrink the fault schedule of the first failing seed. */
+  shrink: boolean;
+  /** --keep-faults: apply only these fault actions (replaying a shrunk schedule). */
+  keepFaults: number[] | null;
 }
 
 export type ToWorker = { type: "job"; job: JobSpec };
 
 export type FromWorker =
   | { type: "seed-start"; jobId: number; seed: number }
+  /** The worker starts a long task (shrinking) for this seed: the guard allows ms. */
+  | { type: "busy"; jobId: number; seed: number; ms: number }
   | { type: "seed-done"; jobId: number; result: SeedResult }
   | { type: "job-done"; jobId: number }
   /** The job could not start: the scenario or the implementation failed to load. */

@@ -4,6 +4,7 @@
 import { type Monitor, Prng, type SimEvent, Simulation, describeEvent } from "../../harness/sim/index.ts";
 import type { Json, NodeId } from "../../harness/types.ts";
 import { CaseCounter } from "../cases.ts";
+import type { FaultFilter } from "./faults.ts";
 import { Cluster, ExpectationFailed, Observer } from "../cluster.ts";
 import { describeStep } from "../dsl.ts";
 import type { FailureInfo, NodeReport } from "../report/model.ts";
@@ -19,6 +20,8 @@ export interface SeedRunOptions {
   monitors?: readonly Monitor[];
   /** Called as each step starts (the worker records its line for the hang report). */
   onStep?: (step: Step) => void;
+  /** Number (and possibly drop) the faults scheduled actions apply: --shrink and --keep-faults. */
+  faults?: FaultFilter;
 }
 
 export interface SeedRun {
@@ -71,6 +74,7 @@ export function runSeed(scenario: Scenario, subject: Subject, seed: number, opts
     linkFaults: scenario.faults,
   });
   cases.coverage = sim.coverage;
+  opts.faults?.install(sim);
   const rng = new Prng(seed, "scenario");
   const cluster = new Cluster(sim, subject, observer, scenario, rng);
   const ctx: ScenarioContext = {

@@ -10,7 +10,9 @@ import { type ImplSpec, createSubject, implKey } from "../subjects/index.ts";
 import { ModuleLoadError } from "../subjects/raft.ts";
 import type { Subject } from "../subject.ts";
 import { type FromWorker, type JobSpec, PROGRESS, type ToWorker } from "./protocol.ts";
+import { FaultFilter } from "./faults.ts";
 import { runSeed } from "./seed.ts";
+import { SHRINK_BUDGET_MS, shrinkSeed } from "./shrink.ts";
 import { writeTrace } from "./traces.ts";
 
 /** Failed seeds of one scenario that get a trace file (replaying one seed writes its own). */
@@ -93,6 +95,7 @@ async function runJob(job: JobSpec): Promise<void> {
   }
   const probe = new ProgressProbe();
   let tracesWritten = 0;
+  let shrunkOne = false;
   for (const seed of job.seeds) {
     Atomics.store(progress, PROGRESS.node, 0);
     Atomics.store(progress, PROGRESS.handler, 0);
@@ -100,11 +103,14 @@ async function runJob(job: JobSpec): Promise<void> {
     Atomics.store(progress, PROGRESS.running, 1);
     post({ type: "seed-start", jobId: job.jobId, seed });
     const wantTrace = job.trace.all;
+    const keep = job.keepFaults === null ? null : new Set(job.keepFaults);
+    const faults = () => (keep === null ? undefined : new FaultFilter(keep));
     const run = runSeed(scenario, subject, seed, {
       traceMode: wantTrace ? "full" : "ring",
       recordStates: wantTrace,
       monitors: [probe],
       onStep: (step) => Atomics.store(progress, PROGRESS.stepLine, step.line ?? 0),
+      faults: faults(),
     });
     Atomics.store(progress, PROGRESS.running, 0);
     const result: SeedResult = {
@@ -124,7 +130,7 @@ async function runJob(job: JobSpec): Promise<void> {
       let sim = run.sim;
       let failure = run.failure;
       if (!wantTrace) {
-        const again = runSeed(scenario, subject, seed, { traceMode: "full", recordStates: true });
+        const again = runSeed(scenario, subject, seed, { traceMode: "full", recordStates: true, faults: faults() });
         if (again.sim !== null) sim = again.sim;
         failure = again.failure ?? failure;
         if (again.traceHash !== run.traceHash && result.failure !== null) {
@@ -140,6 +146,11 @@ async function runJob(job: JobSpec): Promise<void> {
       } catch (err) {
         if (result.failure !== null) result.failure.message += ` [could not write the trace: ${err instanceof Error ? err.message : String(err)}]`;
       }
+    }
+    if (job.shrink && !shrunkOne && result.failure !== null && keep === null && (result.failure.kind === "violation" || result.failure.kind === "expectation")) {
+      shrunkOne = true;
+      post({ type: "busy", jobId: job.jobId, seed, ms: SHRINK_BUDGET_MS + 10 * scenario.wallMsPerSeed });
+      result.failure.shrunk = shrinkSeed(scenario, subject, seed, result.failure.rule);
     }
     post({ type: "seed-done", jobId: job.jobId, result });
   }

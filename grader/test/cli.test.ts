@@ -94,3 +94,29 @@ describe("sometimes coverage", () => {
     expect(one.code).toBe(0);
   });
 });
+
+describe("--shrink and --keep-faults", () => {
+  test("shrinks a failing seed's fault schedule, and the shrunk replay still breaks the same rule", async () => {
+    const dir = "grader/test/fixtures/shrink";
+    const name = "fixture: n2 must never crash after a partition";
+    const r = await grade(["selftest", "--scenarios", dir, "--scenario", name, "--shrink"]);
+    expect(r.code).toBe(1);
+    const m = /shrunk {3}(\d+) fault actions -> (\d+) that still break n2-crashed:/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(Number(m![2])).toBeLessThan(Number(m![1]));
+    expect(Number(m![2])).toBeGreaterThanOrEqual(2); // at least a partition and the crash
+    const replay = /replay the shrunk run: npm run grade (.*)$/m.exec(r.stdout)![1];
+    const args = replay.replace(" -- ", " ").match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ""));
+    const again = await grade(args);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain("rule     n2-crashed");
+    const none = await grade(args.map((a, i) => (args[i - 1] === "--keep-faults" ? "none" : a)));
+    expect(none.code, none.stdout).toBe(0);
+  });
+
+  test("--keep-faults needs a seed", async () => {
+    const r = await grade(["selftest", "--keep-faults", "1,2"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--keep-faults replays one seed: add --seed S");
+  });
+});
