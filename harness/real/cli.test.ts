@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { readCluster } from "./layout.ts";
+import { createServer } from "node:net";
+import { freePorts, readCluster } from "./layout.ts";
 import { sleep } from "./procs.ts";
 import { processesOf, reapLeftovers } from "./testkit.ts";
 
@@ -83,6 +84,22 @@ describe("npm run cluster (CLI)", () => {
     expect(stop.out).toMatch(/stopped n\d, n\d, n\d/);
     expect(processesOf(dir)).toEqual([]);
     expect(readCluster(dir).nodes).toHaveLength(3);
+  });
+
+  it("start reports a taken port at once, naming the node and the port, and leaves nothing running", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "raft-cli-port-"));
+    dirs.push(dir);
+    const [port] = await freePorts(1);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: "127.0.0.1", port }, () => resolve()));
+    try {
+      const r = await cli(["start", "--detach", "--base-port", String(port), "--dir", dir]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(new RegExp(`n1 exited: n1: peer port 127\\.0\\.0\\.1:${port} is already in use`));
+      expect(processesOf(dir)).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 
   it("start in the foreground shows the live view and Ctrl-C (SIGINT) stops every node; an even count gets a warning", async () => {

@@ -198,9 +198,9 @@ function printResult(r: LoadResult): void {
 }
 
 /** Rejects as soon as a node we just started has exited, with the end of its log (port in use, bad data dir...). */
-async function failOnEarlyExit(dir: string, started: readonly NodeId[]): Promise<never> {
+async function failOnEarlyExit(dir: string, started: readonly NodeId[], done: () => boolean): Promise<never> {
   await sleep(300);
-  for (;;) {
+  while (!done()) {
     const dead = started.filter((id) => runningPid(dir, id) === undefined);
     if (dead.length > 0) {
       const why = dead.map((id) => {
@@ -212,6 +212,7 @@ async function failOnEarlyExit(dir: string, started: readonly NodeId[]): Promise
     }
     await sleep(100);
   }
+  return new Promise<never>(() => {}); // the race is already decided
 }
 
 async function cmdStart(dir: string, flags: Flags, restoreFrom?: string): Promise<number> {
@@ -237,10 +238,9 @@ async function cmdStart(dir: string, flags: Flags, restoreFrom?: string): Promis
   });
   console.log(`${created ? "created" : "started existing"} cluster in ${resolve(dir)}; started ${started.length === 0 ? "nothing (all running)" : started.join(", ")}`);
   printStarted(dir, cluster);
-  let stopping = false;
-  const stopAll = async (why: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  let stopping: Promise<void> | null = null;
+  const stopAll = (why: string): Promise<void> => (stopping ??= stopEverything(why));
+  const stopEverything = async (why: string): Promise<void> => {
     console.log(`\n${why}: stopping every node...`);
     const stopped = await stopCluster(dir);
     rmSync(watchPidPath(dir), { force: true });
@@ -251,7 +251,8 @@ async function cmdStart(dir: string, flags: Flags, restoreFrom?: string): Promis
     process.on("SIGTERM", () => void stopAll("SIGTERM").then(() => process.exit(0)));
   }
   try {
-    const l = await Promise.race([waitForLeader(dir, 20_000), failOnEarlyExit(dir, started)]);
+    let decided = false;
+    const l = await Promise.race([waitForLeader(dir, 20_000), failOnEarlyExit(dir, started, () => decided)]).finally(() => (decided = true));
     console.log(`leader: ${l.id} (term ${String(l.status.term)})`);
   } catch (err) {
     console.error((err as Error).message);
@@ -262,7 +263,8 @@ async function cmdStart(dir: string, flags: Flags, restoreFrom?: string): Promis
     console.log(`running in the background. Try:\n  npm run cluster -- put hello world --dir ${dir}\n  npm run cluster -- kill leader --dir ${dir}\n  npm run cluster -- watch --dir ${dir}\n  npm run cluster -- stop --dir ${dir}`);
     return 0;
   }
-  await liveView(dir, () => stopping, "Ctrl-C stops the cluster. In another terminal: npm run cluster -- kill leader | restart nX | put k v");
+  await liveView(dir, () => stopping !== null, "Ctrl-C stops the cluster. In another terminal: npm run cluster -- kill leader | restart nX | put k v");
+  await stopping;
   return 0;
 }
 
@@ -390,9 +392,12 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+let code: number;
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  code = await main(process.argv.slice(2));
 } catch (err) {
   console.error(err instanceof UsageError ? `${err.message}\n\n${usage()}` : `error: ${(err as Error).message}`);
-  process.exitCode = err instanceof UsageError ? 2 : 1;
+  code = err instanceof UsageError ? 2 : 1;
 }
+// Exit now: a wait that lost a race (for a leader, for a node) may still be polling.
+process.exit(code);
