@@ -141,9 +141,18 @@ export function runJobs(jobs: readonly JobSpec[], opts: PoolOptions, events: Poo
       }
     };
 
+    /** Implementations whose loading never finished: later jobs with them fail at once instead of waiting again. */
+    const unloadable = new Map<string, FailureInfo>();
+
     const dispatch = (slot: Slot) => {
       if (slot.dead) return;
-      const job = queue.shift();
+      let job = queue.shift();
+      while (job !== undefined && unloadable.has(JSON.stringify(job.impl))) {
+        const failure = unloadable.get(JSON.stringify(job.impl))!;
+        for (const seed of job.seeds) events.onSeed(job, { seed, passed: false, virtualMs: 0, wallMs: 0, traceHash: "", failure: { ...failure } });
+        events.onJobDone(job);
+        job = queue.shift();
+      }
       if (job === undefined) {
         maybeDone();
         return;
@@ -152,16 +161,17 @@ export function runJobs(jobs: readonly JobSpec[], opts: PoolOptions, events: Poo
       slot.job = job;
       slot.pending = [...job.seeds];
       slot.current = null;
-      armGuard(slot, opts.loadTimeoutMs, () =>
-        abandon(slot, {
-          ...bareFailure(
-            "load-timeout",
-            "hang",
-            `loading the code under test did not finish within ${Math.round(opts.loadTimeoutMs / 1000)} s of wall-clock time: does a file run a loop at the top level (outside any function)?`,
-            "",
-          ),
-        }),
-      );
+      const key = JSON.stringify(job.impl);
+      armGuard(slot, opts.loadTimeoutMs, () => {
+        const failure = bareFailure(
+          "load-timeout",
+          "hang",
+          `loading the code under test did not finish within ${Math.round(opts.loadTimeoutMs / 1000)} s of wall-clock time: does a file run a loop at the top level (outside any function)?`,
+          "",
+        );
+        unloadable.set(key, failure);
+        abandon(slot, failure);
+      });
       slot.worker.postMessage({ type: "job", job } satisfies ToWorker);
     };
 
