@@ -51,7 +51,10 @@ async function loadTsFile(abs: string): Promise<Scenario[]> {
     if (s === null || typeof s !== "object" || typeof (s as { name?: unknown }).name !== "string" || !Array.isArray((s as { steps?: unknown }).steps)) {
       throw new ScenarioError(displayPath(abs), 1, `export #${i + 1} is not a scenario: expected an object made with defineScenario({ name, steps, ... })`);
     }
-    if ("source" in s) return s as Scenario;
+    if ("source" in s) {
+      const sc = s as Scenario;
+      return sc.source.file.startsWith("/") ? { ...sc, source: { ...sc.source, file: displayPath(sc.source.file) } } : sc;
+    }
     return defineScenario(s as ScenarioInput, { file: displayPath(abs), line: 1 });
   });
 }

@@ -192,7 +192,7 @@ export function runJobs(jobs: readonly JobSpec[], opts: PoolOptions, events: Poo
         ...bareFailure(
           "infinite-loop",
           "hang",
-          `${where}: the code ran for ${Math.round(limitMs / 1000)} s of wall-clock time without returning, which looks like an infinite loop (a while loop whose condition never changes, or a retry with no limit). Handlers must do a bounded amount of work and return`,
+          `${where}: the code ran for ${Math.round(limitMs / 1000)} s of wall-clock time without returning: an infinite loop (a while loop whose condition never changes, a retry with no limit) or far too much work for one event. Handlers must do a bounded amount of work and return`,
           "",
         ),
         timeMs,
