@@ -368,12 +368,31 @@ export function proposeOverTime(ctx: ScenarioContext, ms: number, gapMs: number)
  * for ms, then heals everything and restarts every crashed server, like the
  * `nemesis` step. Returns the plan, for messages.
  */
-export function nemesis(ctx: ScenarioContext, ms: number, opts: { allowMajorityDown?: boolean } = {}): SwarmPlan {
+export function nemesis(ctx: ScenarioContext, ms: number, opts: { allowMajorityDown?: boolean; forceCrashes?: boolean; promises?: Promises } = {}): SwarmPlan {
   const allow = Object.fromEntries(SWARM_KINDS.map((k) => [k, ctx.cluster.scenario.swarm.includes(k)]));
   const plan = sampleSwarm(ctx.seed, { allow });
+  // A persistence scenario samples everything but whether servers crash: they always do.
+  if (opts.forceCrashes === true) plan.crashes = true;
   ctx.sim.note(`nemesis plan: ${JSON.stringify(plan)}`);
-  runNemesis(ctx.sim, ctx.cluster.servers, plan, ms, opts);
-  runFor(ctx, ms + 1);
+  runNemesis(ctx.sim, ctx.cluster.servers, plan, ms, { allowMajorityDown: opts.allowMajorityDown === true });
+  // Every restart the nemesis causes is checked against the server's promises, once its restore() ran.
+  const restarted: NodeId[] = [];
+  let active = true;
+  if (opts.promises !== undefined) {
+    ctx.cluster.observer.watch((ev) => {
+      if (active && ev.kind === "restart") restarted.push(ev.node);
+      return undefined;
+    });
+  }
+  runUntil(
+    ctx,
+    () => {
+      for (let id = restarted.shift(); id !== undefined; id = restarted.shift()) if (ctx.sim.isUp(id)) opts.promises?.checkRestored(ctx, id, null);
+      return false;
+    },
+    ms + 1,
+  );
+  active = false;
   if (ctx.cluster.servers.some((id) => !ctx.sim.isUp(id))) healAll(ctx.sim, ctx.cluster.servers);
   check(ctx);
   return plan;
@@ -390,4 +409,128 @@ export function expectSameApplied(ctx: ScenarioContext): void {
       ctx.fail("agreement", `${id} never applied ${missing.length} proposal(s) that other servers applied (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}): once the faults stop, every committed entry reaches every server (§5.3): ${roles(ctx)}`);
     }
   });
+}
+
+// ------------------------------------------------------------ persistence
+
+/**
+ * What each server promised on the wire, which its disk must keep across a
+ * crash [Figure 2]: the highest term it sent, its latest vote, the entries
+ * its latest successful AppendEntriesReply acknowledged, and, as a leader, the
+ * entries it sent (it counts itself in every majority).
+ */
+export class Promises {
+  private readonly maxTerm = new Map<NodeId, number>();
+  private readonly vote = new Map<NodeId, { term: number; candidate: NodeId }>();
+  private readonly acked = new Map<NodeId, { index: number; term: number }>();
+  private readonly sentAsLeader = new Map<NodeId, { term: number; index: number }>();
+
+  constructor(ctx: ScenarioContext) {
+    onSend(ctx, (from, to, msg) => {
+      if ((msg.type === "RequestVote" || msg.type === "RequestVoteReply") && msg.preVote) return undefined;
+      if (msg.term > (this.maxTerm.get(from) ?? 0)) this.maxTerm.set(from, msg.term);
+      if (msg.type === "RequestVoteReply" && msg.voteGranted) this.vote.set(from, { term: msg.term, candidate: to });
+      if (msg.type === "RequestVote") this.vote.set(from, { term: msg.term, candidate: from });
+      if (msg.type === "AppendEntriesReply" && msg.success) this.acked.set(from, { index: msg.matchIndex, term: msg.term });
+      if (msg.type === "AppendEntries" && msg.entries.length > 0) {
+        const last = msg.prevLogIndex + msg.entries.length;
+        const before = this.sentAsLeader.get(from);
+        if (before === undefined || before.term !== msg.term || before.index < last) this.sentAsLeader.set(from, { term: msg.term, index: last });
+      }
+      return undefined;
+    });
+  }
+
+  /**
+   * Checks a server's state right after restart against its promises and its
+   * state just before the crash (`pre`): fails the seed, naming what was lost.
+   */
+  checkRestored(ctx: ScenarioContext, id: NodeId, pre: { term: number; log: readonly number[] } | null): void {
+    const s = stateOf(ctx, id);
+    const log = s.log.all().map((e) => e.term);
+    const sent = this.maxTerm.get(id) ?? 0;
+    if (s.currentTerm < sent) {
+      ctx.fail("state-lost-on-restart", `${id} restarted with currentTerm ${s.currentTerm}, but before the crash it had sent messages of term ${sent}: currentTerm must be on disk (written and synced) before any message carries it (Figure 2). Does restore() read it back?`);
+    }
+    const v = this.vote.get(id);
+    if (v !== undefined && s.currentTerm === v.term && s.votedFor !== v.candidate) {
+      ctx.fail(
+        "state-lost-on-restart",
+        `${id} ${v.candidate === id ? "voted for itself as a candidate" : `granted its vote to ${v.candidate}`} in term ${v.term}, crashed, and restarted in term ${v.term} with votedFor ${s.votedFor}: it could now vote again in that term. votedFor must be on disk before the vote is sent (Figure 2)`,
+      );
+    }
+    let must = 0;
+    let why = "";
+    const a = this.acked.get(id);
+    if (a !== undefined && a.index > must) {
+      must = a.index;
+      why = `its last AppendEntriesReply (term ${a.term}) acknowledged entries up to index ${a.index}`;
+    }
+    const l = this.sentAsLeader.get(id);
+    if (l !== undefined && l.term === (pre?.term ?? this.maxTerm.get(id)) && l.index > must) {
+      must = l.index;
+      why = `as leader of term ${l.term} it sent entries up to index ${l.index} (a leader counts itself in every majority)`;
+    }
+    if (pre === null) {
+      // A crash the scenario did not script (a nemesis): only the length can be checked.
+      if (log.length < must) {
+        ctx.fail("state-lost-on-restart", `${id} restarted with a log of ${log.length} entries, but before it crashed ${why}: those entries must be on disk before the message is sent (Figure 2), and restore() must read them back`);
+      }
+      return;
+    }
+    must = Math.min(must, pre.log.length);
+    if (log.length < must || log.slice(0, must).join(",") !== pre.log.slice(0, must).join(",")) {
+      ctx.fail(
+        "state-lost-on-restart",
+        `${id} crashed with log terms [${pre.log.join(" ")}] and restarted with [${log.join(" ")}], but ${why}: those entries must be on disk before the message is sent (Figure 2), and restore() must read them back`,
+      );
+    }
+  }
+}
+
+/** Crashes a server (with a torn tail if asked), keeps it down for downMs, restarts it and checks what it restored. */
+export function crashAndRestart(ctx: ScenarioContext, promises: Promises, id: NodeId, opts: { torn?: boolean; downMs?: number } = {}): void {
+  const s = stateOf(ctx, id);
+  const pre = { term: s.currentTerm, log: s.log.all().map((e) => e.term) };
+  ctx.sim.crash(id, { torn: opts.torn === true });
+  if ((opts.downMs ?? 0) > 0) runFor(ctx, opts.downMs ?? 0);
+  ctx.sim.restart(id);
+  check(ctx);
+  promises.checkRestored(ctx, id, pre);
+}
+
+/**
+ * While a server is down: appends to its largest file a torn copy of that
+ * file's last record (a prefix of it), durably, as a power cut in the middle of
+ * writing the next record would leave it. Returns the file, or undefined if
+ * the server has no file with a record.
+ */
+export function tearLastRecord(ctx: ScenarioContext, id: NodeId): string | undefined {
+  const disk = ctx.sim.storageOf(id);
+  const view = disk.durableView();
+  const files = Object.keys(view).filter((f) => view[f].length > 0);
+  if (files.length === 0) return undefined;
+  files.sort((a, b) => view[b].length - view[a].length || (a < b ? -1 : 1));
+  const file = files[0];
+  const last = view[file][view[file].length - 1];
+  if (last.length < 2) return undefined;
+  disk.append(file, last.slice(0, 1 + ctx.rng.int(last.length - 1)));
+  disk.sync();
+  ctx.sim.note(`${id}: the last record of "${file}" is followed by a torn one (a power cut mid-write)`);
+  return file;
+}
+
+/** Highest index each server applied in its current incarnation (0 after a restart). */
+export class AppliedSinceBoot {
+  readonly highest = new Map<NodeId, number>();
+  constructor(ctx: ScenarioContext) {
+    ctx.cluster.observer.watch((ev) => {
+      if (ev.kind === "start" || ev.kind === "restart") this.highest.set(ev.node, 0);
+      else if (ev.kind === "apply") this.highest.set(ev.node, Math.max(this.highest.get(ev.node) ?? 0, ev.entry.index));
+      return undefined;
+    });
+  }
+  of(id: NodeId): number {
+    return this.highest.get(id) ?? 0;
+  }
 }
