@@ -21,6 +21,23 @@ export const REFERENCE_BUGS = {
   "joint-ignores-old": "joint consensus decisions need only a majority of C_new (§6)",
   "joint-skips-old": "a voter-set change jumps to C_new without C_old,new (§6)",
   "removed-leader-stays": "a leader removed from the configuration keeps leading (thesis §4.2.2)",
+  "vote-keeps-timer": "a follower that grants a vote does not reset its election timer (§5.2, Figure 2)",
+  "heartbeat-keeps-timer": "a follower does not reset its election timer on AppendEntries from the current leader (§5.2)",
+  "no-heartbeats": "an idle leader sends no heartbeats, so followers time out and start elections (§5.2)",
+  "candidate-keeps-term": "a server becomes a candidate without incrementing currentTerm (§5.2)",
+  "ignore-reply-term": "a reply carrying a newer term does not make the receiver step down (§5.1, Figure 2)",
+  "count-stale-votes": "a candidate counts a vote granted in one of its earlier terms (§5.2)",
+  "prev-log-index-off-by-one": "the leader sends prevLogIndex = nextIndex instead of nextIndex - 1 (§5.3)",
+  "next-index-below-one": "nextIndex steps back by one per rejection with no floor, so duplicate rejections push it below 1 (§5.3)",
+  "match-index-from-next": "the leader sets matchIndex from its own nextIndex, not from what the follower acknowledged (§5.3, Figure 2)",
+  "heartbeat-truncates": "a follower truncates its log after prevLogIndex on a heartbeat (§5.3: truncate only on a conflict)",
+  "commit-without-majority": "a leader commits an entry once any one follower stores it, without a majority (§5.3)",
+  "apply-uncommitted": "entries are applied as soon as they are in the log, before they are committed (§5.3, Figure 2)",
+  "ack-before-sync": "a follower acknowledges AppendEntries before its log is on stable storage (Figure 2)",
+  "forget-voted-for": "votedFor is not saved with currentTerm, so a restarted server may vote twice in a term (Figure 2)",
+  "log-not-persisted": "currentTerm and votedFor are saved but the log is not (Figure 2)",
+  "restore-assumes-committed": "a restarted server takes every entry in its log as committed (§5.3: commitIndex is volatile)",
+  "snapshot-ignores-term": "an InstallSnapshot of an older term is accepted (§7, Figure 13: reply immediately if term < currentTerm)",
 } as const;
 
 export type ReferenceBug = keyof typeof REFERENCE_BUGS;

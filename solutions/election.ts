@@ -35,12 +35,16 @@ export function checkTerm(s: RaftState, from: NodeId, msg: RaftMessage): boolean
   if (msg.type === "RequestVote" && msg.preVote) return true;
   if (msg.type === "RequestVoteReply" && msg.preVote && msg.voteGranted) return true;
 
+  // (Bug switch: a reply carrying a newer term is dropped instead of making us a follower.)
+  if (msg.term > s.currentTerm && s.bug("ignore-reply-term") && msg.type.endsWith("Reply")) return false;
   if (msg.term > s.currentTerm) {
     const leader = msg.type === "AppendEntries" || msg.type === "InstallSnapshot" ? from : null;
     becomeFollower(s, msg.term, leader);
     return true;
   }
   if (msg.term < s.currentTerm) {
+    if (s.bug("count-stale-votes") && msg.type === "RequestVoteReply") return true;
+    if (s.bug("snapshot-ignores-term") && msg.type === "InstallSnapshot") return true;
     answerStale(s, from, msg);
     return false;
   }
@@ -106,7 +110,7 @@ export function becomePreCandidate(s: RaftState): void {
 
 export function becomeCandidate(s: RaftState, transfer: boolean): void {
   assert(s.role !== "leader", `${s.id}: a leader cannot become a candidate`);
-  s.currentTerm += 1;
+  if (!s.bug("candidate-keeps-term")) s.currentTerm += 1;
   s.votedFor = s.id;
   s.role = "candidate";
   s.leaderId = null;
@@ -151,7 +155,7 @@ export function heardFromLeader(s: RaftState, leaderId: NodeId): void {
   assert(s.role !== "leader", `${s.id}: two leaders in term ${s.currentTerm} (${leaderId} and ${s.id})`);
   if (s.role !== "follower" || s.leaderId !== leaderId) becomeFollower(s, s.currentTerm, leaderId);
   s.lastLeaderContactMs = s.now();
-  s.setTimer(ELECTION_TIMER, s.randomElectionTimeoutMs());
+  if (!s.bug("heartbeat-keeps-timer")) s.setTimer(ELECTION_TIMER, s.randomElectionTimeoutMs());
 }
 
 // ----------------------------------------------------------------- timers
@@ -186,7 +190,7 @@ function checkQuorum(s: RaftState): void {
 export function onHeartbeatTimeout(s: RaftState): void {
   if (s.role !== "leader") return;
   s.setTimer(HEARTBEAT_TIMER, s.config.heartbeatIntervalMs);
-  s.modules.replication.broadcastHeartbeat(s);
+  if (!s.bug("no-heartbeats")) s.modules.replication.broadcastHeartbeat(s);
 }
 
 // --------------------------------------------------------------- handlers
@@ -212,7 +216,7 @@ export function handleRequestVote(s: RaftState, from: NodeId, msg: RequestVote):
   const grant = free && candidateLogUpToDate(s, msg);
   if (grant) {
     s.votedFor = msg.candidateId;
-    s.setTimer(ELECTION_TIMER, s.randomElectionTimeoutMs());
+    if (!s.bug("vote-keeps-timer")) s.setTimer(ELECTION_TIMER, s.randomElectionTimeoutMs());
   }
   // Figure 2: currentTerm and votedFor are on stable storage before we answer.
   if (!s.bug("vote-before-persist")) s.modules.persistence.persist(s);

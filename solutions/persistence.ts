@@ -26,7 +26,7 @@ export function persist(s: RaftState): void {
   const storage = s.env.storage;
   let wrote = false;
   if (s.currentTerm !== s.persistedTerm || s.votedFor !== s.persistedVotedFor) {
-    const hs: HardState = { term: s.currentTerm, votedFor: s.votedFor };
+    const hs: HardState = { term: s.currentTerm, votedFor: s.bug("forget-voted-for") ? null : s.votedFor };
     storage.replace(HARDSTATE_FILE, [sealRecord(JSON.stringify(hs))]);
     s.persistedTerm = s.currentTerm;
     s.persistedVotedFor = s.votedFor;
@@ -36,7 +36,7 @@ export function persist(s: RaftState): void {
   if (log.baseChanged) {
     storage.replace(WAL_FILE, walRecords(s));
     wrote = true;
-  } else if (log.unpersistedFrom !== Infinity) {
+  } else if (log.unpersistedFrom !== Infinity && !s.bug("log-not-persisted")) {
     // Record 0 is the header; the entry at index i is record i - snapshotIndex.
     const from = log.unpersistedFrom;
     storage.truncate(WAL_FILE, from - log.snapshotIndex);
@@ -98,7 +98,7 @@ export function restore(s: RaftState): void {
     storage.replace(WAL_FILE, walRecords(s));
     storage.sync();
   }
-  s.commitIndex = snapIndex;
+  s.commitIndex = s.bug("restore-assumes-committed") ? s.log.lastIndex() : snapIndex;
   s.lastApplied = snapIndex;
   s.note("restore", { term: s.currentTerm, votedFor: s.votedFor, snapshotIndex: snapIndex, lastIndex: s.log.lastIndex(), droppedRecords: dropped });
 }

@@ -104,7 +104,7 @@ export function sendAppendEntries(s: RaftState, peer: NodeId, heartbeat: boolean
 /** Sends entries from `from` on (as many as fit in a batch); returns the last index sent. */
 function sendFrom(s: RaftState, peer: NodeId, from: number): number {
   const entries = s.log.slice(from, s.log.lastIndex(), s.config.maxBatchBytes);
-  sendAppend(s, peer, from - 1, entries);
+  sendAppend(s, peer, s.bug("prev-log-index-off-by-one") && from <= s.log.lastIndex() ? from : from - 1, entries);
   return from - 1 + entries.length;
 }
 
@@ -136,7 +136,7 @@ function toProbe(pr: PeerProgress): void {
 export function handleAppendEntries(s: RaftState, from: NodeId, msg: AppendEntries): void {
   s.modules.election.heardFromLeader(s, from);
   const reply = (r: Omit<AppendEntriesReply, "type" | "term" | "round">) => {
-    s.modules.persistence.persist(s); // Figure 2: respond only after stable storage is updated
+    if (!s.bug("ack-before-sync")) s.modules.persistence.persist(s); // Figure 2: respond only after stable storage is updated
     s.send(from, { type: "AppendEntriesReply", term: s.currentTerm, round: msg.round, ...r });
   };
 
@@ -157,6 +157,11 @@ export function handleAppendEntries(s: RaftState, from: NodeId, msg: AppendEntri
   const expectedPrevTerm = prevLogIndex === msg.prevLogIndex ? msg.prevLogTerm : msg.entries[prevLogIndex - msg.prevLogIndex - 1].term;
   // (The bug switch accepts a mismatching entry at prevLogIndex, as if the check were missing.)
   const skipCheck = s.bug("skip-consistency-check") && localPrevTerm !== undefined;
+  // (Bug switch: a heartbeat is taken to say the log ends at prevLogIndex.)
+  if (s.bug("heartbeat-truncates") && entries.length === 0 && localPrevTerm === expectedPrevTerm && prevLogIndex < s.log.lastIndex()) {
+    s.log.truncateFrom(prevLogIndex + 1);
+    s.modules.membership.onLogTruncated(s);
+  }
   if (localPrevTerm !== expectedPrevTerm && !skipCheck) {
     // §5.3 consistency check failed: tell the leader where to look next.
     if (localPrevTerm === undefined) {
@@ -215,8 +220,9 @@ export function handleAppendEntriesReply(s: RaftState, from: NodeId, msg: Append
   pr.lastAckMs = s.now();
   if (msg.round > pr.ackedRound) pr.ackedRound = msg.round;
   if (msg.success) {
-    if (msg.matchIndex > pr.matchIndex) {
-      pr.matchIndex = msg.matchIndex;
+    const acked = s.bug("match-index-from-next") ? pr.nextIndex - 1 : msg.matchIndex;
+    if (acked > pr.matchIndex) {
+      pr.matchIndex = acked;
       pr.lastProgressMs = s.now();
     }
     if (pr.nextIndex <= pr.matchIndex) pr.nextIndex = pr.matchIndex + 1;
@@ -237,8 +243,9 @@ export function handleAppendEntriesReply(s: RaftState, from: NodeId, msg: Append
     const last = s.log.lastIndexWithTermAtMost(msg.conflictTerm);
     if (last > s.log.snapshotIndex && s.log.term(last) === msg.conflictTerm) next = last + 1;
   }
+  if (s.bug("next-index-below-one")) next = pr.nextIndex - 1; // one step back per rejection, with no floor
   toProbe(pr);
-  pr.nextIndex = Math.max(pr.matchIndex + 1, Math.min(next, s.log.lastIndex() + 1));
+  pr.nextIndex = s.bug("next-index-below-one") ? next : Math.max(pr.matchIndex + 1, Math.min(next, s.log.lastIndex() + 1));
   sendAppendEntries(s, from, false);
 }
 
@@ -250,8 +257,10 @@ export function handleAppendEntriesReply(s: RaftState, from: NodeId, msg: Append
 export function advanceCommitIndex(s: RaftState): void {
   if (s.role !== "leader") return;
   const last = s.log.lastIndex();
-  const replicated = (n: number) =>
+  const onMajority = (n: number) =>
     s.modules.membership.isQuorum(s, (id) => (id === s.id ? last >= n : (s.progress.get(id)?.matchIndex ?? 0) >= n));
+  // (Bug switch: one follower's copy is taken for a majority.)
+  const replicated = s.bug("commit-without-majority") ? (n: number) => last >= n && [...s.progress.values()].some((p) => p.matchIndex >= n) : onMajority;
   // Being on a majority is monotone in n: binary search for the highest such n.
   let lo = s.commitIndex;
   let hi = last;
@@ -267,7 +276,7 @@ export function advanceCommitIndex(s: RaftState): void {
 }
 
 export function applyCommitted(s: RaftState): void {
-  while (s.lastApplied < s.commitIndex) {
+  while (s.lastApplied < (s.bug("apply-uncommitted") ? s.log.lastIndex() : s.commitIndex)) {
     const entry = s.log.entry(s.lastApplied + 1);
     assert(entry !== undefined, `${s.id}: entry ${s.lastApplied + 1} to apply is missing (snapshot ${s.log.snapshotIndex})`);
     s.lastApplied = entry.index;
