@@ -31,7 +31,7 @@ describe("Transport: TCP between node processes on 127.0.0.1", () => {
   it("queues for a peer that is down up to its byte limit, drops and counts the rest, and reconnects when it is back", async () => {
     const [pa, pb] = await freePorts(2);
     const book = (id: string): number | undefined => ({ a: pa, b: pb })[id];
-    const limits = { ...DEFAULT_TRANSPORT_LIMITS, maxQueueBytesPerPeer: 10_000 };
+    const limits = { ...DEFAULT_TRANSPORT_LIMITS, maxQueueBytesWhileDown: 10_000 };
     const a = new Transport("a", book, () => {}, limits);
     const got: string[] = [];
     let b: Transport | null = null;

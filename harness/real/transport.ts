@@ -10,8 +10,14 @@ import type { NodeId } from "../types.ts";
 export const LOOPBACK = "127.0.0.1";
 
 export interface TransportLimits {
-  /** Bytes queued per peer (waiting to connect, or unsent in the socket) before new messages are dropped. */
+  /** Bytes unsent in a connected peer's socket before new messages are dropped. */
   maxQueueBytesPerPeer: number;
+  /**
+   * Bytes kept for a peer that is not connected (down, restarting). Small on
+   * purpose: what waits for a dead peer is stale by the time it is back, and a
+   * restarted node should not wade through a backlog of old heartbeats.
+   */
+  maxQueueBytesWhileDown: number;
   /** The largest frame accepted from a peer; a bigger one closes the connection. */
   maxFrameBytes: number;
   reconnectMinMs: number;
@@ -22,6 +28,7 @@ export interface TransportLimits {
 
 export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   maxQueueBytesPerPeer: 8 * 1024 * 1024,
+  maxQueueBytesWhileDown: 256 * 1024,
   maxFrameBytes: 32 * 1024 * 1024,
   reconnectMinMs: 20,
   reconnectMaxMs: 300,
@@ -199,7 +206,7 @@ export class Transport {
       this.stats.bytesSent += buf.length;
       return;
     }
-    if (link.queuedBytes + buf.length > this.limits.maxQueueBytesPerPeer) {
+    if (link.queuedBytes + buf.length > this.limits.maxQueueBytesWhileDown) {
       this.stats.droppedQueueFull++;
       return;
     }
