@@ -31,6 +31,8 @@ export interface ChaosOptions {
   membership?: boolean;
   clients?: number;
   opsPerClient?: number;
+  /** Keep only the Raft monitors of these names ([] = none; the end-of-run checks always run). */
+  monitorNames?: readonly string[];
   /** Lets a test check a run against extra monitors. */
   extraMonitors?: readonly Monitor[];
   traceMode?: "full" | "ring";
@@ -118,7 +120,10 @@ export function runChaos(opts: ChaosOptions): ChaosResult {
     workload: { ...DEFAULT_WORKLOAD, opsPerClient: opts.opsPerClient ?? 40 },
     client: { readMode: plan.clockDriftPpm <= config.maxClockDriftPpm && rng.chance(0.3) ? "lease" : "linearizable" },
     traceMode: opts.traceMode ?? "ring",
+    // A healthy run takes a few thousand events; a livelocked one is cut short.
+    maxEvents: 1_000_000,
     extraMonitors: [coverage, ...(opts.extraMonitors ?? [])],
+    ...(opts.monitorNames !== undefined ? { monitorNames: opts.monitorNames } : {}),
   });
   const sim = cluster.sim;
   coverage.hit = (name) => sim.coverage.hit(name);
