@@ -70,7 +70,13 @@ export class OneVotePerTermMonitor implements Monitor {
   }
 }
 
-/** A server's current term never goes back, not even across a restart (currentTerm is persistent) [§5.1, Figure 2]. */
+/**
+ * A server's current term never goes back, not even across a restart
+ * (currentTerm is persistent) [§5.1, Figure 2]. Judged on what others can see:
+ * the terms of the messages it sends (PreVote terms are hypothetical and left
+ * out) and its claims to lead. A term held only in memory and lost in a crash
+ * before anything depended on it is harmless, so it is not counted.
+ */
 export class TermsNeverDecreaseMonitor implements Monitor {
   readonly name = "terms-never-decrease";
   private readonly maxTerm = new Map<NodeId, number>();
@@ -82,14 +88,14 @@ export class TermsNeverDecreaseMonitor implements Monitor {
     if (ev.kind === "send") {
       const m = asMsg(ev.msg);
       if (m === null || !isRaftMessage(m)) return undefined;
-      if ((m.type === "RequestVote" || m.type === "RequestVoteReply") && m.preVote) return undefined; // PreVote terms are hypothetical
+      if ((m.type === "RequestVote" || m.type === "RequestVoteReply") && m.preVote) return undefined;
       term = m.term;
       node = ev.from;
       what = `sent ${m.type} with term ${term}`;
-    } else if (ev.kind === "log" && ev.event === "role" && typeof ev.fields.term === "number") {
+    } else if (ev.kind === "log" && ev.event === "role" && ev.fields.role === "leader" && typeof ev.fields.term === "number") {
       term = ev.fields.term;
       node = ev.node;
-      what = `became ${String(ev.fields.role)} in term ${term}`;
+      what = `became leader in term ${term}`;
     } else if (ev.kind === "wipe") {
       this.maxTerm.delete(ev.node); // a lost disk forgets everything; that is the operator's doing
       return undefined;
@@ -100,7 +106,7 @@ export class TermsNeverDecreaseMonitor implements Monitor {
     if (term < max) {
       return {
         rule: "terms-never-decrease",
-        message: `${node} ${what}, but it had already been in term ${max}. currentTerm only grows, and must survive a restart`,
+        message: `${node} ${what}, but it had already sent messages in term ${max}. currentTerm only grows, and must be on stable storage before anything is sent in it`,
         section: "§5.1, Figure 2",
         node,
       };
@@ -320,8 +326,15 @@ export class CommitCurrentTermMonitor implements Monitor {
   readonly name = "commit-current-term";
   /** (leader, term) -> leaderCommit of its first AppendEntries, and the index of its first entry of the term. */
   private readonly terms = new Map<string, { startCommit: number; firstOwn: number }>();
+  /** (node, term) -> the lowest index of a term-T entry it applied (a single-voter leader sends no AppendEntries). */
+  private readonly appliedOwn = new Map<string, number>();
 
   onEvent(ev: SimEvent): Violation | undefined {
+    if (ev.kind === "apply" && ev.entry.kind === "entry") {
+      const k = `${ev.node}\u0000${ev.entry.term}`;
+      if (ev.entry.index < (this.appliedOwn.get(k) ?? Infinity)) this.appliedOwn.set(k, ev.entry.index);
+      return undefined;
+    }
     if (ev.kind !== "send") return undefined;
     const m = asMsg(ev.msg);
     if (m === null || m.type !== "AppendEntries") return undefined;
@@ -332,10 +345,11 @@ export class CommitCurrentTermMonitor implements Monitor {
       this.terms.set(key, t);
     }
     for (const e of m.entries) if (e.term === m.term && e.index < t.firstOwn) t.firstOwn = e.index;
-    if (m.leaderCommit > t.startCommit && m.leaderCommit < t.firstOwn) {
+    const firstOwn = Math.min(t.firstOwn, this.appliedOwn.get(key) ?? Infinity);
+    if (m.leaderCommit > t.startCommit && m.leaderCommit < firstOwn) {
       return {
         rule: "commit-current-term",
-        message: `${ev.from}, leader of term ${m.term}, advanced its commit index to ${m.leaderCommit}, ${t.firstOwn === Infinity ? "before replicating any entry of its term" : `below its first entry of term ${m.term} (index ${t.firstOwn})`}. A leader may only count replicas of an entry from its current term; Figure 8 shows an older-term entry "committed" this way being overwritten`,
+        message: `${ev.from}, leader of term ${m.term}, advanced its commit index to ${m.leaderCommit}, ${firstOwn === Infinity ? "before replicating any entry of its term" : `below its first entry of term ${m.term} (index ${firstOwn})`}. A leader may only count replicas of an entry from its current term; Figure 8 shows an older-term entry "committed" this way being overwritten`,
         section: "§5.4.2, Figure 8",
         node: ev.from,
       };
