@@ -48,6 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const st = { color: wantsColor(process.stdout, process.env) };
     console.log(finalReport(result, opts, st));
     for (const file of writeReports(result, opts)) console.log(`wrote ${file}`);
+    if (opts.traceAll) console.log(`traces of every seed (.jsonl, and .html timelines): ${opts.traceDir}/<lab>/<scenario>/seed-<seed>.*`);
     return result.passed ? EXIT_PASS : EXIT_FAIL;
   } catch (err) {
     return usageFailure(err);
