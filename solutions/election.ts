@@ -163,9 +163,9 @@ export function heardFromLeader(s: RaftState, leaderId: NodeId): void {
 export function onElectionTimeout(s: RaftState): void {
   if (s.role === "leader") return checkQuorum(s);
   s.setTimer(ELECTION_TIMER, s.randomElectionTimeoutMs());
-  // A server that is not a voter of its latest configuration (a learner, a
-  // removed server, a new server before it hears of its addition) never campaigns.
-  if (!s.modules.membership.isVoter(s, s.id)) return;
+  // Learners, removed servers and new servers that have not heard of their
+  // addition never campaign.
+  if (!s.modules.membership.canCampaign(s)) return;
   if (s.config.preVote) becomePreCandidate(s);
   else becomeCandidate(s, false);
 }

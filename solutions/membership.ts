@@ -73,6 +73,13 @@ export function isVoter(s: RaftState, id: NodeId): boolean {
   return s.cluster.voters.includes(id) || s.cluster.votersOutgoing.includes(id);
 }
 
+export function canCampaign(s: RaftState): boolean {
+  if (isVoter(s, s.id)) return true;
+  if (s.clusterIndex <= s.commitIndex) return false;
+  const committed = configAt(s, s.commitIndex);
+  return committed.voters.includes(s.id) || committed.votersOutgoing.includes(s.id);
+}
+
 export function onEntriesAppended(s: RaftState, entries: readonly Entry[]): void {
   for (const e of entries) if (e.data.kind === "config") setCluster(s, e.data.config, e.index);
 }
@@ -213,6 +220,7 @@ export const membership: MembershipModule = {
   isQuorum,
   peers,
   isVoter,
+  canCampaign,
   configAt,
   onEntriesAppended,
   onLogTruncated,

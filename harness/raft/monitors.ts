@@ -243,26 +243,37 @@ export class StateMachineSafetyMonitor implements Monitor {
 }
 
 /**
- * Leader Completeness [§5.4, Figure 3]: an entry committed in term t is in the
- * log of every leader of a later term. Checked twice: a new leader's log (as it
- * described it in its RequestVote) is at least as up-to-date as the highest
- * entry known committed; and nothing a leader of term >= t sends at a committed
- * index differs from the committed entry.
+ * Leader Completeness [§5.4, Figure 3]: an entry committed in term c is in the
+ * log of every leader of a term after c. The monitor does not see in which
+ * term an entry was committed, only that some server applied it; but the
+ * committing leader had already been seen, so c is at most the highest leader
+ * term seen by then (the entry's bound). Checked twice for leaders of terms
+ * above the bound: a new leader's log (as its RequestVote described it) is at
+ * least as up-to-date as the highest such entry, and nothing it sends at a
+ * committed index differs from the committed entry.
  */
 export class LeaderCompletenessMonitor implements Monitor {
   readonly name = "leader-completeness";
   private readonly lastRequest = new Map<string, RequestVote>();
   private readonly checkedLeader = new Set<string>();
-  private highest = { index: 0, term: 0 };
-
-  constructor(private readonly sms: StateMachineSafetyMonitor) {}
+  private maxLeaderTerm = 0;
+  /** index -> the committed entry's term and the bound on the term it was committed in. */
+  private readonly committed = new Map<number, { term: number; bound: number }>();
+  /** Committed entries in index order with increasing bounds: the frontier a new leader must reach. */
+  private readonly frontier: { index: number; term: number; bound: number }[] = [];
 
   onEvent(ev: SimEvent): Violation | undefined {
-    if (ev.kind === "apply" && ev.entry.kind === "entry" && ev.entry.index > this.highest.index) {
-      this.highest = { index: ev.entry.index, term: ev.entry.term };
+    if (ev.kind === "apply") {
+      if (ev.entry.kind === "entry" && !this.committed.has(ev.entry.index)) {
+        const e = { index: ev.entry.index, term: ev.entry.term, bound: this.maxLeaderTerm };
+        this.committed.set(e.index, e);
+        const last = this.frontier[this.frontier.length - 1];
+        if (last === undefined || e.index > last.index) this.frontier.push(e);
+      }
       return undefined;
     }
     if (ev.kind === "log" && ev.event === "role" && ev.fields.role === "leader" && typeof ev.fields.term === "number") {
+      this.sawLeader(ev.fields.term);
       return this.checkNewLeader(ev.node, ev.fields.term);
     }
     if (ev.kind !== "send") return undefined;
@@ -272,8 +283,13 @@ export class LeaderCompletenessMonitor implements Monitor {
       this.lastRequest.set(`${ev.from}\u0000${m.term}`, m);
       return undefined;
     }
+    if (m.type === "AppendEntries" || m.type === "InstallSnapshot" || m.type === "TimeoutNow") this.sawLeader(m.term);
     if (m.type === "AppendEntries") return this.checkAppend(ev.from, m);
     return undefined;
+  }
+
+  private sawLeader(term: number): void {
+    if (term > this.maxLeaderTerm) this.maxLeaderTerm = term;
   }
 
   private checkNewLeader(node: NodeId, term: number): Violation | undefined {
@@ -281,13 +297,21 @@ export class LeaderCompletenessMonitor implements Monitor {
     if (this.checkedLeader.has(key)) return undefined;
     this.checkedLeader.add(key);
     const rv = this.lastRequest.get(key);
-    const h = this.highest;
-    if (rv === undefined || h.term >= term) return undefined; // single-voter cluster, or nothing committed before this term
+    if (rv === undefined) return undefined; // a single-voter cluster asks nobody
+    // The highest committed entry whose commit term is surely below this term.
+    let h: { index: number; term: number } | undefined;
+    for (let i = this.frontier.length - 1; i >= 0; i--) {
+      if (this.frontier[i].bound < term) {
+        h = this.frontier[i];
+        break;
+      }
+    }
+    if (h === undefined) return undefined;
     const upToDate = rv.lastLogTerm > h.term || (rv.lastLogTerm === h.term && rv.lastLogIndex >= h.index);
     if (upToDate) return undefined;
     return {
       rule: "leader-completeness",
-      message: `${node} became leader of term ${term} with a log ending at index ${rv.lastLogIndex}, term ${rv.lastLogTerm}, but entry ${h.index} of term ${h.term} was already committed. The election restriction lets a candidate win only if its log is at least as up-to-date as a majority's`,
+      message: `${node} became leader of term ${term} with a log ending at index ${rv.lastLogIndex}, term ${rv.lastLogTerm}, but entry ${h.index} of term ${h.term} had been committed in an earlier term. The election restriction lets a candidate win only if its log is at least as up-to-date as a majority's`,
       section: "§5.4.1",
       node,
     };
@@ -295,11 +319,11 @@ export class LeaderCompletenessMonitor implements Monitor {
 
   private checkAppend(from: NodeId, m: AppendEntries): Violation | undefined {
     const check = (index: number, term: number, what: string): Violation | undefined => {
-      const t = this.sms.committedTerm(index);
-      if (t === undefined || t > m.term || t === term) return undefined;
+      const c = this.committed.get(index);
+      if (c === undefined || c.bound >= m.term || c.term === term) return undefined;
       return {
         rule: "leader-completeness",
-        message: `${from}, leader of term ${m.term}, sent ${what} at index ${index} with term ${term}, but the entry committed there has term ${t}. A committed entry is present in the logs of all later leaders`,
+        message: `${from}, leader of term ${m.term}, sent ${what} at index ${index} with term ${term}, but the entry committed there (in term ${c.bound} or before) has term ${c.term}. A committed entry is present in the logs of all later leaders`,
         section: "§5.4",
         node: from,
       };
@@ -429,7 +453,7 @@ export function raftMonitors(): RaftMonitors {
     new PersistBeforeSendMonitor(),
     new LogMatchingMonitor(),
     stateMachine,
-    new LeaderCompletenessMonitor(stateMachine),
+    new LeaderCompletenessMonitor(),
     new CommitMonotonicMonitor(),
     new CommitCurrentTermMonitor(),
     exactlyOnce,

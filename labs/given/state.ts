@@ -192,6 +192,13 @@ export interface MembershipModule {
   /** Everyone the leader replicates to: voters and learners other than itself. */
   peers(s: RaftState): NodeId[];
   isVoter(s: RaftState, id: NodeId): boolean;
+  /**
+   * May this server start an election? A voter of its latest configuration may;
+   * so may a voter of the last committed one, removed by a change that is not
+   * yet committed (otherwise a leader that stepped down mid-change could hold
+   * the only up-to-date log and never run again).
+   */
+  canCampaign(s: RaftState): boolean;
   /** The configuration in effect at index (for snapshots). */
   configAt(s: RaftState, index: number): ClusterConfig;
   /** New entries were appended to the log (configurations take effect on append, thesis §4.1). */
