@@ -39,6 +39,7 @@ const CASES: { monitor: string; bug: ReferenceBug; maxSeeds: number; section: st
   { monitor: "commit-monotonic", bug: "commit-regresses", maxSeeds: 10, section: "Figure 2" },
   { monitor: "commit-current-term", bug: "commit-old-term", maxSeeds: 60, section: "§5.4.2" },
   { monitor: "exactly-once", bug: "no-dedup", maxSeeds: 20, section: "thesis §6.3" },
+  { monitor: "exactly-once", bug: "sessions-not-in-snapshot", maxSeeds: 60, section: "thesis §6.3, §7" },
 ];
 
 describe("each monitor catches a broken reference", () => {
