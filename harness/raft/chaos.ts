@@ -69,12 +69,13 @@ class CoverageMonitor implements Monitor {
         this.leaderTerms.add(ev.fields.term);
       } else if (ev.event === "install-snapshot") this.hit("snapshot-installed");
       else if (ev.event === "snapshot") this.hit("snapshot-taken");
-      else if (ev.event === "config") this.hit("config-change");
+      else if (ev.event === "config" && typeof ev.fields.index === "number" && ev.fields.index > 0) this.hit("config-change");
       else if (ev.event === "restore" && typeof ev.fields.droppedRecords === "number" && ev.fields.droppedRecords > 0) this.hit("torn-record-dropped");
       else if (ev.event === "client.giveup") this.hit("client-gave-up");
       else if (ev.event === "check-quorum-failed") this.hit("check-quorum-step-down");
       else if (ev.event === "timeout-now") this.hit("leadership-transfer");
     } else if (ev.kind === "crash" && ev.torn.length > 0) this.hit("torn-write");
+    else if (ev.kind === "crash") this.hit("crash");
     return undefined;
   }
 }
