@@ -44,11 +44,12 @@ function leaseRun(seed: number, o: LeaseRun): string | null {
     });
     sim.schedule(t + 700, () => sim.heal());
   }
+  const failed = (): string | null => sim.failure?.rule ?? null;
   sim.runFor(7000);
-  if (sim.failure !== null) return sim.failure.rule;
+  if (failed() !== null) return failed();
   cluster.stopClients();
   sim.runUntil(() => cluster.clientsIdle(), { maxMs: 10_000 });
-  if (sim.failure !== null) return sim.failure.rule;
+  if (failed() !== null) return failed();
   return cluster.checkLinearizable().verdict === "ok" ? null : "linearizability";
 }
 
