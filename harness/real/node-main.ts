@@ -92,7 +92,7 @@ async function main(): Promise<void> {
 
   let storage: FileStorage;
   try {
-    storage = new FileStorage(dataDir(args.dir, id), { acceptDataLoss: args.acceptDataLoss });
+    storage = new FileStorage(dataDir(args.dir, id), { acceptDataLoss: args.acceptDataLoss, inlineFsync: process.env.RAFT_FSYNC !== "thread" });
   } catch (err) {
     if (err instanceof CorruptStorageError) die(id, 3, "storage-refused", err.message);
     throw err;

@@ -33,8 +33,11 @@ function tempDir(): string {
 }
 
 describe("RealRuntime: an Env over the event loop", () => {
-  it("Figure 2 persist-before-send: a message sent after sync() leaves only once its fsync completed, and many syncs share one fsync", async () => {
-    const storage = new FileStorage(tempDir());
+  it.each([
+    ["on the event-loop thread", true],
+    ["in the thread pool", false],
+  ])("Figure 2 persist-before-send: a message sent after sync() leaves only once its fsync completed, and many syncs share one fsync (fsync %s)", async (_how, inlineFsync) => {
+    const storage = new FileStorage(tempDir(), { inlineFsync });
     const released: { n: number; fsyncsAtRelease: number }[] = [];
     let node: { env: Env<Msg> } | null = null;
     const rt = new RealRuntime<Msg>(

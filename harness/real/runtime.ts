@@ -5,9 +5,10 @@
 // sends, believing its state durable. Here sync() only marks the storage, and
 // everything the node sends waits in an outbox. At the end of the event-loop
 // turn the storage writes what changed and starts one fsync for all of it;
-// when that fsync completes, the outbox of that turn goes out. While an fsync
-// runs, later events keep being handled and their writes and messages wait for
-// the next fsync, which covers them all. Nothing a node says can leave the
+// when that fsync completes, the outbox of that turn goes out. Events that
+// arrive meanwhile (during a blocking fsync they wait in the kernel; with a
+// thread-pool fsync they are handled at once) have their writes and messages
+// wait for the next fsync, which covers them all. Nothing a node says can leave the
 // process before what it wrote up to then is on disk, and a crash loses only
 // state nobody has seen (the same as crashing just before the sync).
 import type { Applied, Env, Json, Node, NodeFactory, NodeId, TimerId } from "../types.ts";

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CorruptStorageError, FileStorage, frameRecord, parseFrames } from "./storage.ts";
+import { CorruptStorageError, FileStorage, frameRecord, parseFrames, PREALLOCATE_BYTES } from "./storage.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -112,6 +112,42 @@ describe("FileStorage: named files of records on disk", () => {
     expect(u.read("log")).toEqual(["one", "two", "three again"]);
     expect(u.recovery).toEqual([]);
     u.close();
+  });
+
+  it("appends go into preallocated zeros: the zeros are the file's clean end, and a torn write inside them is found", async () => {
+    const s = new FileStorage(dir);
+    s.append("log", "first");
+    s.sync();
+    await flush(s); // a new file is written whole
+    for (let i = 0; i < 50; i++) {
+      s.append("log", `entry ${i}`);
+      s.sync();
+      await flush(s);
+    }
+    s.close();
+    const path = join(dir, "log.rec");
+    expect(statSync(path).size % PREALLOCATE_BYTES).toBe(0);
+    const t = new FileStorage(dir);
+    expect(t.read("log")).toHaveLength(51);
+    expect(t.recovery).toEqual([]);
+    t.close();
+    // A crash in the middle of the next append: half a frame over the zeros.
+    const end = parseFrames(readFileSync(path)).goodBytes;
+    const half = frameRecord("entry 50").subarray(0, 10);
+    const fd = openSync(path, "r+");
+    writeSync(fd, half, 0, half.length, end);
+    closeSync(fd);
+    const u = new FileStorage(dir);
+    expect(u.read("log")).toHaveLength(51);
+    expect(u.recovery[0]).toMatchObject({ kind: "torn-tail", atByte: end, droppedBytes: 10 });
+    u.append("log", "entry 50 again");
+    u.sync();
+    await flush(u);
+    u.close();
+    const v = new FileStorage(dir);
+    expect(v.read("log").at(-1)).toBe("entry 50 again");
+    expect(v.recovery).toEqual([]);
+    v.close();
   });
 
   it("garbage appended to the tail is dropped", () => {

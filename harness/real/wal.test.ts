@@ -3,7 +3,7 @@
 // refuse to start (it could forget what it acknowledged) unless told to
 // accept the loss.
 import { spawn } from "node:child_process";
-import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sealRecord } from "../checksum.ts";
@@ -12,7 +12,7 @@ import { ClusterClient, nodeStatus } from "./client.ts";
 import { dataDir, findNode, logPath, readCluster } from "./layout.ts";
 import { waitForApplied, waitForLeader } from "./ops.ts";
 import { killNode, NODE_MAIN, spawnNode } from "./procs.ts";
-import { frameRecord } from "./storage.ts";
+import { frameRecord, parseFrames } from "./storage.ts";
 import { processesOf, type TestCluster, testCluster } from "./testkit.ts";
 
 let cluster: TestCluster | null = null;
@@ -79,10 +79,14 @@ describe("real cluster: a damaged WAL on restart", () => {
 
     // A crash in the middle of writing a new record leaves part of its frame
     // (never synced, so never acknowledged): the next entry, cut short.
+    // The WAL is preallocated: the torn write lands right after the last frame.
     const wal = join(dataDir(dir, follower), "wal.rec");
-    const before = statSync(wal).size;
+    const before = parseFrames(readFileSync(wal)).goodBytes;
     const next = frameRecord(sealRecord(JSON.stringify({ index: 999, term: 1, data: { kind: "noop" } })));
-    appendFileSync(wal, next.subarray(0, Math.floor(next.length / 2)));
+    const half = next.subarray(0, Math.floor(next.length / 2));
+    const wfd = openSync(wal, "r+");
+    writeSync(wfd, half, 0, half.length, before);
+    closeSync(wfd);
 
     spawnNode(dir, follower, { watchPid: process.pid, maxLifetimeMs: 60_000 });
     const st = await waitForApplied(dir, follower, await leaderCommit(dir, leader.id), 15_000);
@@ -109,7 +113,7 @@ describe("real cluster: a damaged WAL on restart", () => {
     const wal = join(dataDir(dir, follower), "wal.rec");
     const fd = openSync(wal, "r+");
     try {
-      const at = Math.floor(fstatSync(fd).size / 2);
+      const at = Math.floor(parseFrames(readFileSync(wal)).goodBytes / 2);
       const b = Buffer.alloc(1);
       readSync(fd, b, 0, 1, at);
       b[0] ^= 0x20;
