@@ -81,6 +81,13 @@ function zobristKeys(n: number): Uint32Array {
  * The set of configurations already explored. Open addressing over 32-bit
  * hashes; the linearized sets live side by side in one Uint32Array arena, so an
  * insert allocates nothing unless a table has to grow.
+ *
+ * Open-ended (info) operations get special treatment: a configuration is also
+ * "explored" when one with the same state, the same other operations and a
+ * subset of its info operations was. Info operations are never forced, so
+ * leaving one pending can only widen the futures: whatever works after taking
+ * it works without it (take it later, or never). The hash therefore covers only
+ * the other operations and the state, and `infoMask` marks the info bits.
  */
 class Memo<S> {
   private readonly words: number;
@@ -97,6 +104,7 @@ class Memo<S> {
     words: number,
     private readonly equal: (a: S, b: S) => boolean,
     private readonly maxBytes: number,
+    private readonly infoMask: Uint32Array,
   ) {
     this.words = words;
     const initial = 1024;
@@ -117,15 +125,18 @@ class Memo<S> {
       if (at === 0) break;
       const e = at - 1;
       if (this.hashes[e] === hash) {
-        let same = true;
+        // Covered if the other operations match exactly and its info operations are a subset of ours.
+        let covered = true;
         const base = e * words;
         for (let w = 0; w < words; w++) {
-          if (this.arena[base + w] !== bits[w]) {
-            same = false;
+          const stored = this.arena[base + w];
+          const info = this.infoMask[w];
+          if ((stored & ~info) !== (bits[w] & ~info) || (stored & info & ~bits[w]) !== 0) {
+            covered = false;
             break;
           }
         }
-        if (same && this.equal(this.states[e], state)) return false;
+        if (covered && this.equal(this.states[e], state)) return false;
       }
       slot = (slot + 1) & this.mask;
     }
@@ -219,10 +230,14 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
   codes.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
 
   // The list: position 0 is the head; positions 1..E hold the entries in time
-  // order; -1 ends it.
+  // order; -1 ends it. Positions never move, so comparing positions compares
+  // times. Open-ended (info) calls are also threaded on a second list.
   const size = codes.length + 1;
   const next = new Int32Array(size);
   const prev = new Int32Array(size);
+  const infoNext = new Int32Array(size).fill(-1);
+  const infoPrev = new Int32Array(size);
+  let lastInfo = 0;
   const entryOp = new Int32Array(size);
   const kind = new Uint8Array(size); // RETURN, CALL or INFO_CALL
   const returnAt = new Int32Array(size).fill(-1);
@@ -236,6 +251,9 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
       returnAt[callPos[op]] = p;
     } else if (returnMs[op] === Infinity) {
       kind[p] = INFO_CALL;
+      infoNext[lastInfo] = p;
+      infoPrev[p] = lastInfo;
+      lastInfo = p;
     } else {
       kind[p] = CALL;
       callPos[op] = p;
@@ -254,7 +272,13 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
   const words = Math.max(1, Math.ceil(n / 32));
   const bits = new Uint32Array(words);
   const zobrist = zobristKeys(n);
-  const memo = new Memo<S>(words, model.equal, limits.maxMemoBytes);
+  const infoMask = new Uint32Array(words);
+  for (let op = 0; op < n; op++) {
+    if (returnMs[op] !== Infinity) continue;
+    infoMask[op >>> 5] |= 1 << (op & 31);
+    zobrist[op] = 0;
+  }
+  const memo = new Memo<S>(words, model.equal, limits.maxMemoBytes, infoMask);
   const stackPos = new Int32Array(n);
   const stackState: S[] = new Array<S>(n);
   const stackWay = new Uint8Array(n);
@@ -277,10 +301,13 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
     return { kind: outcome, longest: best, stateAfterLongest: bestState, stats };
   };
 
-  // The scan of one configuration goes in two phases. FORCED: the operation
+  // The scan of one configuration goes in three phases. FORCED: the operation
   // whose return comes first must be linearized before it, so try it first: in
   // a linearizable history it often is next (Lowe's just-in-time idea, used as
   // an ordering). ORDINARY: the other calls before that return, in call order.
+  // INFO: open-ended calls before that return, last, because no return forces
+  // them and the memo counts a configuration that left them pending as covering
+  // one that took them (see Memo), which only pays if the pending one comes first.
   // `limit` is the position of that first return (-1 before it is found).
   let phase = FORCED;
   let limit = -1;
@@ -309,9 +336,13 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
 
     let dead = false;
     if (phase === ORDINARY) {
-      if (returnAt[entry] === limit) entry = next[entry];
-      dead = entry === limit;
+      while (entry !== limit && (returnAt[entry] === limit || kind[entry] === INFO_CALL)) entry = next[entry];
+      if (entry === limit) {
+        phase = INFO;
+        entry = infoNext[0];
+      }
     }
+    if (phase === INFO && (entry < 0 || entry > limit)) dead = true;
 
     if (!dead) {
       const op = entryOp[entry];
@@ -400,8 +431,10 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
     if (phase === FORCED) {
       phase = ORDINARY;
       entry = next[0];
-    } else {
+    } else if (phase === ORDINARY) {
       entry = next[entry];
+    } else {
+      entry = infoNext[entry];
     }
   }
 
@@ -417,6 +450,11 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
       q = next[r];
       next[p] = q;
       if (q >= 0) prev[q] = p;
+    } else if (kind[at] === INFO_CALL) {
+      p = infoPrev[at];
+      q = infoNext[at];
+      infoNext[p] = q;
+      if (q >= 0) infoPrev[q] = p;
     }
   }
 
@@ -426,6 +464,9 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
     if (r >= 0) {
       next[prev[r]] = r;
       if (next[r] >= 0) prev[next[r]] = r;
+    } else if (kind[at] === INFO_CALL) {
+      infoNext[infoPrev[at]] = at;
+      if (infoNext[at] >= 0) infoPrev[infoNext[at]] = at;
     }
     next[prev[at]] = at;
     if (next[at] >= 0) prev[next[at]] = at;
@@ -434,6 +475,7 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
 
 const FORCED = 0;
 const ORDINARY = 1;
+const INFO = 2;
 
 const RETURN = 0;
 const CALL = 1;
