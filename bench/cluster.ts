@@ -1,4 +1,4 @@
-// npm run bench -- cluster [--quick] [--no-etcd] [--clients 1,16,64] [--ops N]
+// npm run bench -- cluster [--quick] [--no-etcd] [--clients 1,16,64] [--ops N] [--rounds N] [--value-bytes B]
 //
 // The reference Raft KV as 3 real processes on this machine, against etcd (3
 // members on loopback) in the same run, with the same client load generator
@@ -6,7 +6,7 @@
 // concurrent clients, then linearizable reads. Both sides fsync before
 // acknowledging a write. Prints ops/s, p50/p99 and our/etcd ratios.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { $, type ProcessPromise } from "zx";
 import { httpRequest } from "../harness/real/client.ts";
@@ -25,6 +25,7 @@ interface Scenario {
 }
 
 interface Options {
+  rounds: number;
   clients: number[];
   opsFor: (clients: number) => number;
   etcd: boolean;
@@ -41,7 +42,9 @@ function parseOptions(args: readonly string[]): Options {
   if (!clients.every((c) => Number.isInteger(c) && c >= 1 && c <= 512)) throw new RangeError("--clients takes a list of 1..512, e.g. 1,16,64");
   const fixedOps = get("--ops");
   const opsFor = (c: number): number => (fixedOps !== undefined ? Number(fixedOps) : quick ? Math.min(2000, 300 * c) : c === 1 ? 1500 : Math.min(20_000, 500 * c));
-  return { clients, opsFor, etcd: !args.includes("--no-etcd"), valueBytes: Number(get("--value-bytes") ?? 100) };
+  const rounds = Number(get("--rounds") ?? 1);
+  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 9)) throw new RangeError("--rounds takes 1..9");
+  return { rounds, clients, opsFor, etcd: !args.includes("--no-etcd"), valueBytes: Number(get("--value-bytes") ?? 100) };
 }
 
 function scenarios(o: Options): Scenario[] {
@@ -54,24 +57,21 @@ function label(s: Scenario): string {
 
 // ----------------------------------------------------------------- ours
 
-async function measureOurs(root: string, o: Options): Promise<Map<string, LoadResult>> {
+interface Running {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startOurs(root: string): Promise<Running> {
   const dir = join(root, "raft");
-  const out = new Map<string, LoadResult>();
-  await startCluster(dir, { nodes: 3, spawn: { watchPid: process.pid, maxLifetimeMs: 30 * 60_000 } });
+  await startCluster(dir, { nodes: 3, spawn: { watchPid: process.pid, maxLifetimeMs: 60 * 60_000 } });
   try {
     const leader = await waitForLeader(dir, 20_000);
-    const port = readCluster(dir).nodes.find((n) => n.id === leader.id)!.httpPort;
-    // Warm up the JIT on both ends before measuring.
-    await runLoad({ name: "warmup", target: { kind: "raft", ports: [port] }, clients: 8, ops: 2000, op: "put", valueBytes: o.valueBytes });
-    for (const s of scenarios(o)) {
-      const r = await runLoad({ name: label(s), target: { kind: "raft", ports: [port] }, clients: s.clients, ops: s.ops, op: s.op, valueBytes: o.valueBytes });
-      out.set(label(s), r);
-      report("raft", r);
-    }
-  } finally {
+    return { port: readCluster(dir).nodes.find((n) => n.id === leader.id)!.httpPort, stop: async () => void (await stopCluster(dir)) };
+  } catch (err) {
     await stopCluster(dir);
+    throw err;
   }
-  return out;
 }
 
 // ----------------------------------------------------------------- etcd
@@ -113,8 +113,7 @@ async function etcdLeaderPort(clientPorts: readonly number[], timeoutMs: number)
   throw new Error(`etcd elected no leader within ${timeoutMs} ms`);
 }
 
-async function measureEtcd(root: string, o: Options): Promise<Map<string, LoadResult>> {
-  const out = new Map<string, LoadResult>();
+async function startEtcd(root: string): Promise<Running> {
   const ports = await freePorts(6);
   const names = ["e1", "e2", "e3"];
   const peerUrl = (i: number): string => `http://127.0.0.1:${ports[2 * i + 1]}`;
@@ -125,6 +124,12 @@ async function measureEtcd(root: string, o: Options): Promise<Map<string, LoadRe
     for (const p of procs) if (p.exitCode === null) void p.kill("SIGKILL").catch(() => {});
   };
   process.once("exit", killAll);
+  const stop = async (): Promise<void> => {
+    for (const p of procs) if (p.exitCode === null) await p.kill("SIGTERM").catch(() => {});
+    await Promise.race([Promise.all(procs.map((p) => p.catch(() => {}))), sleep(5000)]);
+    killAll();
+    process.removeListener("exit", killAll);
+  };
   try {
     names.forEach((name, i) => {
       const dataDir = join(root, "etcd", name);
@@ -144,20 +149,11 @@ async function measureEtcd(root: string, o: Options): Promise<Map<string, LoadRe
       ].flat();
       procs.push($({ nothrow: true, quiet: true })`sh -c ${WATCHDOG} watchdog ${process.pid} etcd ${args}`);
     });
-    const port = await etcdLeaderPort([0, 1, 2].map((i) => ports[2 * i]), 20_000);
-    await runLoad({ name: "warmup", target: { kind: "etcd", ports: [port] }, clients: 8, ops: 2000, op: "put", valueBytes: o.valueBytes });
-    for (const s of scenarios(o)) {
-      const r = await runLoad({ name: label(s), target: { kind: "etcd", ports: [port] }, clients: s.clients, ops: s.ops, op: s.op, valueBytes: o.valueBytes });
-      out.set(label(s), r);
-      report("etcd", r);
-    }
-  } finally {
-    for (const p of procs) if (p.exitCode === null) await p.kill("SIGTERM").catch(() => {});
-    await Promise.race([Promise.all(procs.map((p) => p.catch(() => {}))), sleep(5000)]);
-    killAll();
-    process.removeListener("exit", killAll);
+    return { port: await etcdLeaderPort([0, 1, 2].map((i) => ports[2 * i]), 20_000), stop };
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  return out;
 }
 
 // ---------------------------------------------------------------- report
@@ -194,27 +190,74 @@ function printTable(ours: Map<string, LoadResult>, etcd: Map<string, LoadResult>
   for (const r of body) console.log(line(r));
 }
 
+/** The run with the median throughput of several. */
+function median(runs: readonly LoadResult[]): LoadResult {
+  const sorted = [...runs].sort((x, y) => x.opsPerSec - y.opsPerSec);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 export async function run(args: readonly string[]): Promise<BenchResult[]> {
   const o = parseOptions(args);
   const root = mkdtempSync(join(tmpdir(), "raft-bench-cluster-"));
-  console.log(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), node ${process.version}; data in ${root}; ${o.valueBytes}-byte values; every write is fsynced before it is acknowledged on both sides`);
+  console.log(
+    `machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), node ${process.version}; data in ${root}; ${o.valueBytes}-byte values; ` +
+      `every write is fsynced before it is acknowledged on both sides; ${o.rounds} round(s), median shown; load average ${loadavg()[0].toFixed(2)}`,
+  );
   const results: BenchResult[] = [];
+  const running: Running[] = [];
   try {
-    console.log("reference Raft KV, 3 processes:");
-    const ours = await measureOurs(root, o);
-    let etcd = new Map<string, LoadResult>();
+    const ours = await startOurs(root);
+    running.push(ours);
+    console.log(`reference Raft KV: 3 processes, leader on 127.0.0.1:${ours.port}`);
+    let etcd: Running | null = null;
     if (o.etcd && ensureEtcd()) {
-      const version = $.sync({ nothrow: true, quiet: true })`etcd --version`.stdout.split("\n")[0] ?? "etcd";
-      console.log(`${version}, 3 members:`);
-      etcd = await measureEtcd(root, o);
+      etcd = await startEtcd(root);
+      running.push(etcd);
+      console.log(`${$.sync({ nothrow: true, quiet: true })`etcd --version`.stdout.split("\n")[0] ?? "etcd"}: 3 members, leader on 127.0.0.1:${etcd.port}`);
     }
-    printTable(ours, etcd);
-    for (const [k, r] of ours) {
+    const sides: { who: "raft" | "etcd"; port: number }[] = [{ who: "raft", port: ours.port }];
+    if (etcd !== null) sides.push({ who: "etcd", port: etcd.port });
+    // Warm up the JIT and the disks on both sides before measuring.
+    for (const side of sides) await runLoad({ name: "warmup", target: { kind: side.who, ports: [side.port] }, clients: 8, ops: 2000, op: "put", valueBytes: o.valueBytes });
+    // Both clusters run side by side; each scenario runs on one then the
+    // other, alternating who goes first, so a neighbour's load hits both alike.
+    const runs = new Map<string, Map<string, LoadResult[]>>([["raft", new Map()], ["etcd", new Map()]]);
+    let turn = 0;
+    for (let round = 0; round < o.rounds; round++) {
+      for (const s of scenarios(o)) {
+        const order = turn++ % 2 === 0 ? sides : [...sides].reverse();
+        for (const side of order) {
+          const r = await runLoad({ name: label(s), target: { kind: side.who, ports: [side.port] }, clients: s.clients, ops: s.ops, op: s.op, valueBytes: o.valueBytes });
+          const per = runs.get(side.who)!;
+          per.set(label(s), [...(per.get(label(s)) ?? []), r]);
+          report(side.who, r);
+        }
+      }
+    }
+    const pick = (who: string): Map<string, LoadResult> => new Map([...runs.get(who)!].map(([k, rs]) => [k, median(rs)]));
+    const oursBest = pick("raft");
+    const etcdBest = pick("etcd");
+    printTable(oursBest, etcdBest);
+    // What the disk gave each side, as each measures it (ours: from the end of
+    // the writes to the fsync's completion on the event loop; etcd: the syscall).
+    const fsyncOf = async (port: number, name: string): Promise<string> => {
+      try {
+        const m = (await httpRequest(port, "GET", "/metrics", null, { timeoutMs: 2000 })).body;
+        const sum = Number(new RegExp(`^${name}_sum (\\S+)$`, "m").exec(m)?.[1]);
+        const count = Number(new RegExp(`^${name}_count (\\S+)$`, "m").exec(m)?.[1]);
+        return `${((sum / count) * 1000).toFixed(2)} ms mean over ${count}`;
+      } catch {
+        return "?";
+      }
+    };
+    console.log(`\nleader fsync: ours ${await fsyncOf(ours.port, "raft_fsync_duration_seconds")}` + (etcd === null ? "" : `; etcd ${await fsyncOf(etcd.port, "etcd_disk_wal_fsync_duration_seconds")}`));
+    console.log(`load average (1/5/15 min) at the end: ${loadavg().map((x) => x.toFixed(2)).join(" ")} on ${cpus().length} CPUs (other work on the machine slows both sides, single-threaded node processes more)`);
+    for (const [k, r] of oursBest) {
       const slug = k.replace(/ /g, "_");
       results.push({ name: `raft_${slug}_ops_per_s`, value: Math.round(r.opsPerSec), unit: "ops/s" });
       results.push({ name: `raft_${slug}_p50`, value: Number(r.p50Ms.toFixed(3)), unit: "ms" });
       results.push({ name: `raft_${slug}_p99`, value: Number(r.p99Ms.toFixed(3)), unit: "ms" });
-      const e = etcd.get(k);
+      const e = etcdBest.get(k);
       if (e !== undefined) {
         results.push({ name: `etcd_${slug}_ops_per_s`, value: Math.round(e.opsPerSec), unit: "ops/s" });
         results.push({ name: `etcd_${slug}_p50`, value: Number(e.p50Ms.toFixed(3)), unit: "ms" });
@@ -223,6 +266,7 @@ export async function run(args: readonly string[]): Promise<BenchResult[]> {
       }
     }
   } finally {
+    for (const r of running.reverse()) await r.stop();
     if (existsSync(root)) rmSync(root, { recursive: true, force: true });
   }
   return results;
