@@ -37,9 +37,6 @@ export const CLUSTER_FILE = "cluster.json";
 export function clusterPath(dir: string): string {
   return join(dir, CLUSTER_FILE);
 }
-export function nodeDir(dir: string, id: NodeId): string {
-  return join(dir, id);
-}
 export function dataDir(dir: string, id: NodeId): string {
   return join(dir, id, "data");
 }

@@ -8,7 +8,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { NodeId } from "../types.ts";
-import { logPath, nodeDir, pidPath, readCluster } from "./layout.ts";
+import { logPath, pidPath, readCluster } from "./layout.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const NODE_MAIN = join(here, "node-main.ts");
@@ -135,4 +135,3 @@ export function runningNodes(dir: string): NodeId[] {
     .filter((id) => runningPid(dir, id) !== undefined);
 }
 
-export { nodeDir };

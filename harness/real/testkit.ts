@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readCluster } from "./layout.ts";
-import { type StartOptions, startCluster, waitForLeader } from "./ops.ts";
+import { type StartOptions, startCluster } from "./ops.ts";
 import { sleep, stopCluster } from "./procs.ts";
 
 /** Pids of node processes started with --dir dir (alive, not zombies). */
@@ -67,4 +67,3 @@ export async function testCluster(name: string, opts: StartOptions & { maxLifeti
   };
 }
 
-export { sleep, waitForLeader };
