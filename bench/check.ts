@@ -89,6 +89,9 @@ function breakOneRead<I, O>(history: History<I, O>, badOutput: O, isRead: (input
   return { history: { ...history, operations: history.operations.map((op) => (op.id === victim.id ? { ...op, output: badOutput } : op)) }, id: victim.id };
 }
 
+/** Budget for checking a KV history with one broken read. */
+const BROKEN_TIMEOUT_MS = 10_000;
+
 function fmt(ms: number): string {
   return ms < 10 ? ms.toFixed(3) : ms.toFixed(1);
 }
@@ -152,16 +155,21 @@ export async function run(args: readonly string[]): Promise<BenchResult[]> {
     if (ok.verdict !== "ok") throw new Error(`${c.name}: verdict ${ok.verdict} on a linearizable history`);
     const checkMs = median(Array.from({ length: Math.min(runs, 3) }, () => checkHistory(kvModel, h, { timeoutMs: 60_000 }).elapsedMs));
     const broken = breakOneRead(h, { value: "never-written" }, (input) => input.op === "get");
-    const bad = checkHistory(kvModel, broken.history, { timeoutMs: 60_000 });
-    if (bad.verdict !== "illegal" || bad.violation?.failingOpId !== broken.id) throw new Error(`${c.name}: the broken read #${broken.id} was not caught: ${bad.verdict} ${bad.explanation}`);
+    const bad = checkHistory(kvModel, broken.history, { timeoutMs: BROKEN_TIMEOUT_MS });
+    // Proving that no order exists is the expensive direction; running out of time is
+    // reported (it is an honest "unknown"), blaming the wrong operation is a bug.
+    if (bad.verdict === "ok" || (bad.verdict === "illegal" && bad.violation?.failingOpId !== broken.id)) {
+      throw new Error(`${c.name}: the broken read #${broken.id} was not caught: ${bad.verdict} ${bad.explanation}`);
+    }
     const steps = ok.partitions.reduce((n, p) => n + p.steps, 0);
+    const badMs = bad.verdict === "illegal" ? fmt(bad.elapsedMs) : `unknown@${BROKEN_TIMEOUT_MS / 1000}s`;
     console.log(
-      `  ${c.name.padEnd(24)} ${String(h.operations.length).padStart(6)} ${fmt(genMs).padStart(8)} ${fmt(checkMs).padStart(10)} ${String(steps).padStart(9)} ${fmt(bad.elapsedMs).padStart(16)} ${fmt(bad.explainMs).padStart(15)}`,
+      `  ${c.name.padEnd(24)} ${String(h.operations.length).padStart(6)} ${fmt(genMs).padStart(8)} ${fmt(checkMs).padStart(10)} ${String(steps).padStart(9)} ${badMs.padStart(16)} ${fmt(bad.explainMs).padStart(15)}`,
     );
     results.push(
       { name: `${c.name}_check_ms`, value: checkMs, unit: "ms" },
       { name: `${c.name}_operations`, value: h.operations.length, unit: "ops" },
-      { name: `${c.name}_broken_read_check_ms`, value: bad.elapsedMs, unit: "ms" },
+      { name: `${c.name}_broken_read_check_ms`, value: bad.verdict === "illegal" ? bad.elapsedMs : Infinity, unit: "ms" },
     );
   }
   return results;

@@ -242,26 +242,43 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
   const kind = new Uint8Array(size); // RETURN, CALL or INFO_CALL
   const returnAt = new Int32Array(size).fill(-1);
   const callPos = new Int32Array(n);
+  let lastMain = 0;
   for (let p = 1; p < size; p++) {
     const code = codes[p - 1];
     const op = code >> 1;
     entryOp[p] = op;
-    if ((code & 1) === 1) {
-      kind[p] = RETURN;
-      returnAt[callPos[op]] = p;
-    } else if (returnMs[op] === Infinity) {
+    if ((code & 1) === 0 && returnMs[op] === Infinity) {
+      // Open-ended calls live only on the info list: the main list holds what a return can force.
       kind[p] = INFO_CALL;
       infoNext[lastInfo] = p;
       infoPrev[p] = lastInfo;
       lastInfo = p;
+      continue;
+    }
+    if ((code & 1) === 1) {
+      kind[p] = RETURN;
+      returnAt[callPos[op]] = p;
     } else {
       kind[p] = CALL;
       callPos[op] = p;
     }
-    prev[p] = p - 1;
-    next[p - 1] = p;
+    prev[p] = lastMain;
+    next[lastMain] = p;
+    lastMain = p;
   }
-  next[size - 1] = -1;
+  next[lastMain] = -1;
+
+  // Open-ended operations with identical inputs are interchangeable once both are
+  // called, so of each such group only the earliest still pending is tried.
+  const twinBefore = new Int32Array(n).fill(-1);
+  const lastOfInput = new Map<string, number>();
+  for (let p = infoNext[0]; p >= 0; p = infoNext[p]) {
+    const op = entryOp[p];
+    const key = inputKey(inputs[op]);
+    if (key === undefined) continue;
+    twinBefore[op] = lastOfInput.get(key) ?? -1;
+    lastOfInput.set(key, op);
+  }
 
   // Read-only operations are taken greedily: if a configuration fails after one
   // was taken, the configuration before it fails too (the operation could have
@@ -288,9 +305,18 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
   let setHash = 0;
   let state = model.init();
 
+  // The deepest stack seen, for explaining a failure. Copied incrementally: only
+  // the part above `lowWater` (the lowest depth since the last copy) can differ.
   let bestDepth = 0;
-  let best: number[] = [];
+  const bestPos = new Int32Array(n);
+  const bestWay = new Uint8Array(n);
+  let lowWater = 0;
   let bestState = state;
+  const bestOrder = (): number[] => {
+    const order: number[] = [];
+    for (let d = 0; d < bestDepth; d++) if (bestWay[d] === 0) order.push(entryOp[bestPos[d]]);
+    return order;
+  };
 
   const stats: SearchStats = { steps: 0, memoEntries: 0, memoResets: 0 };
   const maxSteps = limits.maxSteps ?? Infinity;
@@ -298,7 +324,7 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
   const finish = (outcome: "illegal" | "timeout"): SearchOutcome<S> => {
     stats.memoEntries = memo.count;
     stats.memoResets = memo.resets;
-    return { kind: outcome, longest: best, stateAfterLongest: bestState, stats };
+    return { kind: outcome, longest: bestOrder(), stateAfterLongest: bestState, stats };
   };
 
   // The scan of one configuration goes in three phases. FORCED: the operation
@@ -336,13 +362,23 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
 
     let dead = false;
     if (phase === ORDINARY) {
-      while (entry !== limit && (returnAt[entry] === limit || kind[entry] === INFO_CALL)) entry = next[entry];
+      if (returnAt[entry] === limit) entry = next[entry];
       if (entry === limit) {
         phase = INFO;
         entry = infoNext[0];
       }
     }
-    if (phase === INFO && (entry < 0 || entry > limit)) dead = true;
+    if (phase === INFO) {
+      for (;;) {
+        if (entry < 0 || entry > limit) {
+          dead = true;
+          break;
+        }
+        const twin = twinBefore[entryOp[entry]];
+        if (twin < 0 || (bits[twin >>> 5] & (1 << (twin & 31))) !== 0) break;
+        entry = infoNext[entry];
+      }
+    }
 
     if (!dead) {
       const op = entryOp[entry];
@@ -379,9 +415,12 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
           state = after;
           unlink(entry);
           if (depth > bestDepth) {
+            for (let d = lowWater; d < depth; d++) {
+              bestPos[d] = stackPos[d];
+              bestWay[d] = stackWay[d];
+            }
             bestDepth = depth;
-            best = [];
-            for (let d = 0; d < depth; d++) if (stackWay[d] === 0) best.push(entryOp[stackPos[d]]);
+            lowWater = depth;
             bestState = state;
           }
           taken = true;
@@ -406,6 +445,7 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
     for (;;) {
       if (depth === 0) return finish("illegal");
       depth--;
+      if (depth < lowWater) lowWater = depth;
       entry = stackPos[depth];
       state = stackState[depth];
       phase = stackPhase[depth];
@@ -440,8 +480,17 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
 
   /** Takes a call (and its return, if any) out of the lists. */
   function unlink(at: number): void {
-    let p = prev[at];
-    let q = next[at];
+    let p: number;
+    let q: number;
+    if (kind[at] === INFO_CALL) {
+      p = infoPrev[at];
+      q = infoNext[at];
+      infoNext[p] = q;
+      if (q >= 0) infoPrev[q] = p;
+      return;
+    }
+    p = prev[at];
+    q = next[at];
     next[p] = q;
     if (q >= 0) prev[q] = p;
     const r = returnAt[at];
@@ -450,26 +499,32 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
       q = next[r];
       next[p] = q;
       if (q >= 0) prev[q] = p;
-    } else if (kind[at] === INFO_CALL) {
-      p = infoPrev[at];
-      q = infoNext[at];
-      infoNext[p] = q;
-      if (q >= 0) infoPrev[q] = p;
     }
   }
 
   /** Puts back what unlink took out, in reverse order (the lists still hold the links). */
   function relink(at: number): void {
+    if (kind[at] === INFO_CALL) {
+      infoNext[infoPrev[at]] = at;
+      if (infoNext[at] >= 0) infoPrev[infoNext[at]] = at;
+      return;
+    }
     const r = returnAt[at];
     if (r >= 0) {
       next[prev[r]] = r;
       if (next[r] >= 0) prev[next[r]] = r;
-    } else if (kind[at] === INFO_CALL) {
-      infoNext[infoPrev[at]] = at;
-      if (infoNext[at] >= 0) infoPrev[infoNext[at]] = at;
     }
     next[prev[at]] = at;
     if (next[at] >= 0) prev[next[at]] = at;
+  }
+}
+
+/** A key equal for equal inputs (plain data), or undefined if the input cannot be serialized. */
+function inputKey(input: unknown): string | undefined {
+  try {
+    return JSON.stringify(input);
+  } catch {
+    return undefined;
   }
 }
 
