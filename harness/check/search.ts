@@ -79,112 +79,212 @@ function zobristKeys(n: number): Uint32Array {
 
 /**
  * The set of configurations already explored. Open addressing over 32-bit
- * hashes; the linearized sets live side by side in one Uint32Array arena, so an
+ * hashes; the configurations live side by side in one Uint32Array arena, so an
  * insert allocates nothing unless a table has to grow.
+ *
+ * A linearized set is stored as a window, not a full bitset: operations are
+ * numbered by return time, and every operation that returned before the first
+ * pending return is linearized, so the set is "all below `low`" plus a few bits
+ * above it. An entry holds low's word index, the words from there to the
+ * highest determinate bit, then the info words. That keeps a memo entry (and
+ * its compare) the size of the concurrency, not of the history.
  *
  * Open-ended (info) operations get special treatment: a configuration is also
  * "explored" when one with the same state, the same other operations and a
  * subset of its info operations was. Info operations are never forced, so
  * leaving one pending can only widen the futures: whatever works after taking
  * it works without it (take it later, or never). The hash therefore covers only
- * the other operations and the state, and `infoMask` marks the info bits.
+ * the other operations and the state.
  */
 class Memo<S> {
-  private readonly words: number;
   private arena: Uint32Array;
-  private hashes: Uint32Array;
+  private used = 0;
+  private offsets: Int32Array;
+  /** Per entry: the hash of everything, and of everything but the info bits. */
+  private fullHashes: Uint32Array;
+  private baseHashes: Uint32Array;
+  private infoCounts: Uint16Array;
   private states: S[] = [];
+  /** Exact lookups, by full hash. */
   private slots: Int32Array;
+  /**
+   * Covering lookups, by base hash: for each (determinate set, state), the entry
+   * with the fewest info operations seen so far. Checking that one alone finds
+   * most covers at the cost of one probe.
+   */
+  private repSlots: Int32Array;
   private mask: number;
-  private readonly bytesPerEntry: number;
   count = 0;
   resets = 0;
 
   constructor(
-    words: number,
+    /** Words of determinate bits, followed by infoWords words of info bits. */
+    private readonly detWords: number,
+    private readonly infoWords: number,
     private readonly equal: (a: S, b: S) => boolean,
     private readonly maxBytes: number,
-    private readonly infoMask: Uint32Array,
   ) {
-    this.words = words;
     const initial = 1024;
-    this.arena = new Uint32Array(initial * words);
-    this.hashes = new Uint32Array(initial);
+    this.arena = new Uint32Array(initial * (2 + infoWords + 4));
+    this.offsets = new Int32Array(initial);
+    this.fullHashes = new Uint32Array(initial);
+    this.baseHashes = new Uint32Array(initial);
+    this.infoCounts = new Uint16Array(initial);
     this.slots = new Int32Array(initial * 2);
+    this.repSlots = new Int32Array(initial * 2);
     this.mask = initial * 2 - 1;
-    // The set, its hash, the state reference, and two slots of the half-full table.
-    this.bytesPerEntry = words * 4 + 4 + 8 + 8;
   }
 
-  /** Adds (bits, state) unless it is already there; true iff it was new. */
-  add(bits: Uint32Array, hash: number, state: S): boolean {
-    const words = this.words;
-    let slot = hash & this.mask;
-    for (;;) {
-      const at = this.slots[slot];
-      if (at === 0) break;
+  /**
+   * Adds the configuration (bits, state) unless it is covered; true iff it was new.
+   * lowWord..highWord is the span of determinate words past the all-ones prefix.
+   */
+  add(bits: Uint32Array, lowWord: number, highWord: number, baseHash: number, infoHash: number, state: S): boolean {
+    const span = highWord >= lowWord ? highWord - lowWord + 1 : 0;
+    const fullHash = (baseHash ^ infoHash) >>> 0;
+    let slot = fullHash & this.mask;
+    for (let at = this.slots[slot]; at !== 0; at = this.slots[slot]) {
       const e = at - 1;
-      if (this.hashes[e] === hash) {
-        // Covered if the other operations match exactly and its info operations are a subset of ours.
-        let covered = true;
-        const base = e * words;
-        for (let w = 0; w < words; w++) {
-          const stored = this.arena[base + w];
-          const info = this.infoMask[w];
-          if ((stored & ~info) !== (bits[w] & ~info) || (stored & info & ~bits[w]) !== 0) {
-            covered = false;
-            break;
-          }
-        }
-        if (covered && this.equal(this.states[e], state)) return false;
-      }
+      if (this.fullHashes[e] === fullHash && this.covers(e, bits, lowWord, span, state, true)) return false;
       slot = (slot + 1) & this.mask;
     }
-    if ((this.count + 1) * this.bytesPerEntry > this.maxBytes) {
+    let infoCount = 0;
+    if (this.infoWords > 0) {
+      for (let w = 0; w < this.infoWords; w++) infoCount += popcount(bits[this.detWords + w]);
+    }
+    let repSlot = -1;
+    let rep = -1;
+    if (this.infoWords > 0) {
+      repSlot = baseHash & this.mask;
+      for (let at = this.repSlots[repSlot]; at !== 0; at = this.repSlots[repSlot]) {
+        const e = at - 1;
+        if (this.baseHashes[e] === baseHash && this.covers(e, bits, lowWord, span, state, false)) {
+          rep = e;
+          break;
+        }
+        repSlot = (repSlot + 1) & this.mask;
+      }
+      if (rep >= 0 && this.infoSubset(rep, bits, span)) return false;
+    }
+
+    const size = 2 + span + this.infoWords;
+    if (this.count > 0 && (this.used + size) * 4 + (this.count + 1) * 32 > this.maxBytes) {
       this.clear();
-      slot = hash & this.mask;
-    } else if ((this.count + 1) * 2 > this.slots.length / 2) {
+      return this.add(bits, lowWord, highWord, baseHash, infoHash, state);
+    }
+    if (this.count + 1 > this.slots.length >>> 1) {
       this.grow();
-      slot = hash & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+      return this.add(bits, lowWord, highWord, baseHash, infoHash, state);
+    }
+    if (this.used + size > this.arena.length) {
+      const bigger = new Uint32Array(Math.max(this.arena.length * 2, this.used + size));
+      bigger.set(this.arena.subarray(0, this.used));
+      this.arena = bigger;
     }
     const e = this.count++;
-    if (e >= this.hashes.length) this.growArena();
-    this.arena.set(bits, e * words);
-    this.hashes[e] = hash;
+    if (e >= this.offsets.length) this.growEntries();
+    const base = this.used;
+    this.arena[base] = lowWord;
+    this.arena[base + 1] = span;
+    for (let w = 0; w < span; w++) this.arena[base + 2 + w] = bits[lowWord + w];
+    for (let w = 0; w < this.infoWords; w++) this.arena[base + 2 + span + w] = bits[this.detWords + w];
+    this.used += size;
+    this.offsets[e] = base;
+    this.fullHashes[e] = fullHash;
+    this.baseHashes[e] = baseHash;
+    this.infoCounts[e] = Math.min(infoCount, 0xffff);
     this.states[e] = state;
     this.slots[slot] = e + 1;
+    if (repSlot >= 0 && (rep < 0 || infoCount < this.infoCounts[rep])) this.repSlots[repSlot] = e + 1;
+    return true;
+  }
+
+  /** Same determinate set and state (and, if exact, the same info set) as entry e. */
+  private covers(e: number, bits: Uint32Array, lowWord: number, span: number, state: S, exact: boolean): boolean {
+    const arena = this.arena;
+    const base = this.offsets[e];
+    if (arena[base] !== lowWord || arena[base + 1] !== span) return false;
+    for (let w = 0; w < span; w++) if (arena[base + 2 + w] !== bits[lowWord + w]) return false;
+    if (exact) {
+      for (let w = 0; w < this.infoWords; w++) if (arena[base + 2 + span + w] !== bits[this.detWords + w]) return false;
+    }
+    return this.equal(this.states[e], state);
+  }
+
+  /** Entry e's info operations are a subset of ours. */
+  private infoSubset(e: number, bits: Uint32Array, span: number): boolean {
+    const base = this.offsets[e] + 2 + span;
+    for (let w = 0; w < this.infoWords; w++) if ((this.arena[base + w] & ~bits[this.detWords + w]) !== 0) return false;
     return true;
   }
 
   private clear(): void {
     this.resets++;
     this.count = 0;
+    this.used = 0;
     this.states = [];
     this.slots.fill(0);
+    this.repSlots.fill(0);
   }
 
-  private growArena(): void {
-    const capacity = this.hashes.length * 2;
-    const arena = new Uint32Array(capacity * this.words);
-    arena.set(this.arena);
-    this.arena = arena;
-    const hashes = new Uint32Array(capacity);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
+  private growEntries(): void {
+    const capacity = this.offsets.length * 2;
+    const widen = <T extends Int32Array | Uint32Array | Uint16Array>(old: T, make: (n: number) => T): T => {
+      const bigger = make(capacity);
+      bigger.set(old);
+      return bigger;
+    };
+    this.offsets = widen(this.offsets, (k) => new Int32Array(k));
+    this.fullHashes = widen(this.fullHashes, (k) => new Uint32Array(k));
+    this.baseHashes = widen(this.baseHashes, (k) => new Uint32Array(k));
+    this.infoCounts = widen(this.infoCounts, (k) => new Uint16Array(k));
   }
 
   private grow(): void {
     const slots = new Int32Array(this.slots.length * 2);
+    const repSlots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
     for (let e = 0; e < this.count; e++) {
-      let slot = this.hashes[e] & mask;
+      let slot = this.fullHashes[e] & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = e + 1;
     }
+    // Re-elect the representative of each (determinate set, state) group.
+    for (let e = 0; e < this.count; e++) {
+      let slot = this.baseHashes[e] & mask;
+      for (;;) {
+        const at = repSlots[slot];
+        if (at === 0) {
+          repSlots[slot] = e + 1;
+          break;
+        }
+        const r = at - 1;
+        if (this.baseHashes[r] === this.baseHashes[e] && this.sameBase(r, e)) {
+          if (this.infoCounts[e] < this.infoCounts[r]) repSlots[slot] = e + 1;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
     this.slots = slots;
+    this.repSlots = repSlots;
     this.mask = mask;
   }
+
+  private sameBase(a: number, b: number): boolean {
+    const arena = this.arena;
+    const pa = this.offsets[a];
+    const pb = this.offsets[b];
+    if (arena[pa] !== arena[pb] || arena[pa + 1] !== arena[pb + 1]) return false;
+    for (let w = 0; w < arena[pa + 1]; w++) if (arena[pa + 2 + w] !== arena[pb + 2 + w]) return false;
+    return this.equal(this.states[a], this.states[b]);
+  }
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
 /** Decides whether one partition's operations are linearizable under the model. */
@@ -196,9 +296,10 @@ export function searchPartition<S, I, O>(model: Model<S, I, O>, all: SearchOps<I
     const idle = all.outputs[op] === undefined && model.readOnly !== undefined && model.readOnly(all.inputs[op], undefined);
     if (!idle) kept.push(op);
   }
-  const ops = kept.length === all.inputs.length ? all : pick(all, kept);
+  // Number operations by return time (open-ended ones last, by call time): see Memo.
+  kept.sort((a, b) => all.returnMs[a] - all.returnMs[b] || all.callMs[a] - all.callMs[b] || a - b);
+  const ops = pick(all, kept);
   const outcome = searchKept(model, ops, limits);
-  if (ops === all) return outcome;
   const back = (order: readonly number[]): number[] => order.map((i) => kept[i]);
   return outcome.kind === "ok" ? { ...outcome, order: back(outcome.order) } : { ...outcome, longest: back(outcome.longest) };
 }
@@ -286,23 +387,32 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
   const readOnly = new Uint8Array(n);
   if (model.readOnly !== undefined) for (let op = 0; op < n; op++) readOnly[op] = model.readOnly(inputs[op], outputs[op]) ? 1 : 0;
 
-  const words = Math.max(1, Math.ceil(n / 32));
-  const bits = new Uint32Array(words);
+  // Operations come numbered by return time, open-ended ones last (see Memo).
+  // Bits: determinate operations from 0, info operations from a fresh word.
+  let nDet = 0;
+  while (nDet < n && returnMs[nDet] !== Infinity) nDet++;
+  const detWords = Math.ceil(nDet / 32);
+  const infoWords = Math.ceil((n - nDet) / 32);
+  const bitOf = new Int32Array(n);
+  for (let op = 0; op < n; op++) bitOf[op] = op < nDet ? op : detWords * 32 + (op - nDet);
+  const bits = new Uint32Array(detWords + infoWords);
   const zobrist = zobristKeys(n);
-  const infoMask = new Uint32Array(words);
-  for (let op = 0; op < n; op++) {
-    if (returnMs[op] !== Infinity) continue;
-    infoMask[op >>> 5] |= 1 << (op & 31);
-    zobrist[op] = 0;
-  }
-  const memo = new Memo<S>(words, model.equal, limits.maxMemoBytes, infoMask);
+  const memo = new Memo<S>(detWords, infoWords, model.equal, limits.maxMemoBytes);
+  // low: the first determinate operation not linearized; high: the highest one
+  // linearized. Both are kept per depth so undoing a step restores them at once.
+  const stackLow = new Int32Array(n + 1);
+  const stackHigh = new Int32Array(n + 1).fill(-1);
+  let low = 0;
+  let high = -1;
   const stackPos = new Int32Array(n);
   const stackState: S[] = new Array<S>(n);
   const stackWay = new Uint8Array(n);
   const stackLimit = new Int32Array(n);
   const stackPhase = new Uint8Array(n);
   let depth = 0;
+  // Zobrist hashes of the linearized determinate and info operations.
   let setHash = 0;
+  let infoHash = 0;
   let state = model.init();
 
   // The deepest stack seen, for explaining a failure. Copied incrementally: only
@@ -375,7 +485,7 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
           break;
         }
         const twin = twinBefore[entryOp[entry]];
-        if (twin < 0 || (bits[twin >>> 5] & (1 << (twin & 31))) !== 0) break;
+        if (twin < 0 || (bits[bitOf[twin] >>> 5] & (1 << (bitOf[twin] & 31))) !== 0) break;
         entry = infoNext[entry];
       }
     }
@@ -398,13 +508,23 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
         // An open-ended operation that would change nothing now is better left
         // open: it can still take effect later, or never.
         if (kind[entry] === INFO_CALL && model.equal(after, state)) continue;
-        const word = op >>> 5;
-        const mask = 1 << (op & 31);
+        const bit = bitOf[op];
+        const word = bit >>> 5;
+        const mask = 1 << (bit & 31);
         bits[word] |= mask;
-        const candidateSetHash = (setHash ^ zobrist[op]) >>> 0;
+        let nextLow = low;
+        if (op === low) while (nextLow < nDet && (bits[nextLow >>> 5] & (1 << (nextLow & 31))) !== 0) nextLow++;
+        const nextHigh = op < nDet && op > high ? op : high;
+        const isInfo = op >= nDet;
+        const candidateSetHash = isInfo ? setHash : (setHash ^ zobrist[op]) >>> 0;
+        const candidateInfoHash = isInfo ? (infoHash ^ zobrist[op]) >>> 0 : infoHash;
         const sh = model.hash(after);
         const key = (candidateSetHash ^ Math.imul(sh ^ (sh >>> 15), 0x2c1b3c6d)) >>> 0;
-        if (memo.add(bits, key, after)) {
+        if (memo.add(bits, nextLow >>> 5, nextHigh >> 5, key, candidateInfoHash, after)) {
+          stackLow[depth] = low;
+          stackHigh[depth] = high;
+          low = nextLow;
+          high = nextHigh;
           stackPos[depth] = entry;
           stackState[depth] = state;
           stackWay[depth] = way;
@@ -412,6 +532,7 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
           stackLimit[depth] = limit;
           depth++;
           setHash = candidateSetHash;
+          infoHash = candidateInfoHash;
           state = after;
           unlink(entry);
           if (depth > bestDepth) {
@@ -451,8 +572,11 @@ function searchKept<S, I, O>(model: Model<S, I, O>, ops: SearchOps<I, O>, limits
       phase = stackPhase[depth];
       limit = stackLimit[depth];
       const op = entryOp[entry];
-      bits[op >>> 5] &= ~(1 << (op & 31));
-      setHash = (setHash ^ zobrist[op]) >>> 0;
+      bits[bitOf[op] >>> 5] &= ~(1 << (bitOf[op] & 31));
+      low = stackLow[depth];
+      high = stackHigh[depth];
+      if (op >= nDet) infoHash = (infoHash ^ zobrist[op]) >>> 0;
+      else setHash = (setHash ^ zobrist[op]) >>> 0;
       relink(entry);
       // Everything after a greedy read-only step failed, so the configuration it
       // was taken from fails too: keep undoing.
