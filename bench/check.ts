@@ -90,7 +90,7 @@ function breakOneRead<I, O>(history: History<I, O>, badOutput: O, isRead: (input
 }
 
 /** Budget for checking a KV history with one broken read. */
-const BROKEN_TIMEOUT_MS = 10_000;
+const BROKEN_TIMEOUT_MS = 5_000;
 
 function fmt(ms: number): string {
   return ms < 10 ? ms.toFixed(3) : ms.toFixed(1);
@@ -144,6 +144,9 @@ export async function run(args: readonly string[]): Promise<BenchResult[]> {
     { name: "kv_50_clients", workload: { seed: 50, clients: 50, operations: Math.round(100_000 * size), keys: 10 } },
     { name: "kv_10_clients_previous", workload: { seed: 11, clients: 10, operations: Math.round(20_000 * size), keys: 10, reportPrevious: true } },
     { name: "kv_50_clients_previous", workload: { seed: 51, clients: 50, operations: Math.round(100_000 * size), keys: 10, reportPrevious: true } },
+    // Crashed operations stay open to the end and multiply the orders to rule out; a KV
+    // whose clients retry with sessions leaves far fewer of them than 2%.
+    { name: "kv_50_clients_few_crashes", workload: { seed: 52, clients: 50, operations: Math.round(100_000 * size), keys: 10, infoProbability: 0.002 } },
   ];
   console.log("\nKV (generated: 10 keys, 2% crashed, 1% failed; '_previous': writes report the value they overwrote, as the course's KV does)");
   console.log("  case                      ops   gen ms   check ms   steps      broken-read check ms   +explain ms");
