@@ -64,7 +64,7 @@ describe("generated histories (sequential model, random concurrency) are lineari
     );
   });
 
-  it("the model accepts every output the sequential spec produces, and agrees on the next state", () => {
+  it("the model accepts exactly the outputs the sequential spec produces, and agrees on the next state", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 99 }), { maxLength: 60 }), (rolls) => {
         const spec = kvSpec(true);
@@ -82,13 +82,26 @@ describe("generated histories (sequential model, random concurrency) are lineari
           const input = inputs[r % inputs.length];
           const before = store.get(key) ?? null;
           const { output } = spec.apply(store, input);
+          for (const other of kvOutputs(input)) {
+            const observable = "value" in other || input.op === "cas";
+            const same = "value" in other ? "value" in output && other.value === output.value : "ok" in output && other.ok === output.ok;
+            if (observable && !same) expect(kvModel.step(before, input, "value" in other ? other : { ok: other.ok })).toBeUndefined();
+          }
           expect(kvModel.step(before, input, output)).toBe(store.get(key) ?? null);
+          // ... and rejects a write that claims to have overwritten anything else.
+          if ("ok" in output) expect(kvModel.step(before, input, { ...output, previous: before === "zz" ? "yy" : "zz" })).toBeUndefined();
         }
         let reg = registerSpec.init();
         for (const r of rolls) {
           const input = r % 3 === 0 ? ({ f: "read" } as const) : r % 3 === 1 ? ({ f: "write", value: r % 5 } as const) : ({ f: "cas", from: r % 4, to: r % 5 } as const);
           const { state, output } = registerSpec.apply(reg, input);
           expect(registerModel.step(reg, input, output)).toBe(state);
+          // The spec is deterministic, so every other observable result is illegal.
+          const others: RegisterOutput[] =
+            input.f === "read" ? [null, 0, 1, 2, 3, 4].map((value) => ({ value })) : input.f === "cas" ? [{ ok: true }, { ok: false }] : [];
+          for (const other of others) {
+            if (JSON.stringify(other) !== JSON.stringify(output)) expect(registerModel.step(reg, input, other)).toBeUndefined();
+          }
           reg = state;
         }
       }),
@@ -148,6 +161,22 @@ describe("changing one observed output is caught exactly when no order explains 
       { numRuns: 400 },
     );
     expect(caught).toBeGreaterThan(100);
+  });
+
+  it("in large histories, a write reporting it overwrote a value never written is always caught", () => {
+    fc.assert(
+      fc.property(workload, fc.nat(), (w, pick) => {
+        const history = generateKvHistory({ ...w, reportPrevious: true, operations: w.operations + 20 });
+        const writes = history.operations.filter((op) => op.status === "ok" && op.input.op !== "get");
+        fc.pre(writes.length > 0);
+        const op = writes[pick % writes.length];
+        const output = op.output !== undefined && "ok" in op.output ? { ...op.output, previous: "never-written" } : op.output;
+        const result = checkHistory(kvModel, { ...history, operations: history.operations.map((o) => (o.id === op.id ? { ...o, output } : o)) }, { timeoutMs: 20_000 });
+        expect(result.verdict).toBe("illegal");
+        expect(result.violation?.failingOpId).toBe(op.id);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it("in large histories, a read of a value never written is always caught", () => {
