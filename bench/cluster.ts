@@ -5,7 +5,7 @@
 // (harness/real/loadgen.ts): writes of small values at 1, 16 and 64
 // concurrent clients, then linearizable reads. Both sides fsync before
 // acknowledging a write. Prints ops/s, p50/p99 and our/etcd ratios.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { $, type ProcessPromise } from "zx";
@@ -13,7 +13,7 @@ import { httpRequest } from "../harness/real/client.ts";
 import { freePorts, readCluster } from "../harness/real/layout.ts";
 import { type LoadResult, runLoad } from "../harness/real/loadgen.ts";
 import { startCluster, waitForLeader } from "../harness/real/ops.ts";
-import { sleep, stopCluster } from "../harness/real/procs.ts";
+import { runningPid, sleep, stopCluster } from "../harness/real/procs.ts";
 import type { BenchResult } from "./main.ts";
 
 export const description = "3-node reference Raft KV as real processes vs etcd (3 members on loopback): write/read ops/s and p50/p99, same load generator";
@@ -59,7 +59,20 @@ function label(s: Scenario): string {
 
 interface Running {
   port: number;
+  /** Our leader's pid, to read how long its thread waited for a CPU (Linux schedstat). */
+  leaderPid?: number;
   stop(): Promise<void>;
+}
+
+/** Nanoseconds the process's main thread ran and waited on a run queue, or null off Linux. */
+function schedstat(pid: number | undefined): [number, number] | null {
+  if (pid === undefined) return null;
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ").map(Number);
+    return [run, wait];
+  } catch {
+    return null;
+  }
 }
 
 async function startOurs(root: string): Promise<Running> {
@@ -67,7 +80,11 @@ async function startOurs(root: string): Promise<Running> {
   await startCluster(dir, { nodes: 3, spawn: { watchPid: process.pid, maxLifetimeMs: 60 * 60_000 } });
   try {
     const leader = await waitForLeader(dir, 20_000);
-    return { port: readCluster(dir).nodes.find((n) => n.id === leader.id)!.httpPort, stop: async () => void (await stopCluster(dir)) };
+    return {
+      port: readCluster(dir).nodes.find((n) => n.id === leader.id)!.httpPort,
+      leaderPid: runningPid(dir, leader.id),
+      stop: async () => void (await stopCluster(dir)),
+    };
   } catch (err) {
     await stopCluster(dir);
     throw err;
@@ -158,9 +175,9 @@ async function startEtcd(root: string): Promise<Running> {
 
 // ---------------------------------------------------------------- report
 
-function report(who: string, r: LoadResult): void {
+function report(who: string, r: LoadResult, extra = ""): void {
   const err = (r.errors > 0 ? `  errors ${r.errors} (${r.errorSamples.join(" | ")})` : "") + (r.redirects > 0 ? `  (a leader change: ${r.redirects} requests redirected)` : "");
-  console.log(`  ${who.padEnd(5)} ${r.name.padEnd(18)} ${r.opsPerSec.toFixed(0).padStart(7)} ops/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms${err}`);
+  console.log(`  ${who.padEnd(5)} ${r.name.padEnd(18)} ${r.opsPerSec.toFixed(0).padStart(7)} ops/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms${err}${extra}`);
 }
 
 function fmt(r: LoadResult | undefined, f: (r: LoadResult) => string): string {
@@ -227,10 +244,16 @@ export async function run(args: readonly string[]): Promise<BenchResult[]> {
       for (const s of scenarios(o)) {
         const order = turn++ % 2 === 0 ? sides : [...sides].reverse();
         for (const side of order) {
+          const before = side.who === "raft" ? schedstat(ours.leaderPid) : null;
           const r = await runLoad({ name: label(s), target: { kind: side.who, ports: [side.port] }, clients: s.clients, ops: s.ops, op: s.op, valueBytes: o.valueBytes });
+          const after = side.who === "raft" ? schedstat(ours.leaderPid) : null;
           const per = runs.get(side.who)!;
           per.set(label(s), [...(per.get(label(s)) ?? []), r]);
-          report(side.who, r);
+          const cpu =
+            before !== null && after !== null && r.ops > 0
+              ? `  [leader per op: on CPU ${((after[0] - before[0]) / r.ops / 1e6).toFixed(2)} ms, waiting for a CPU ${((after[1] - before[1]) / r.ops / 1e6).toFixed(2)} ms]`
+              : "";
+          report(side.who, r, cpu);
         }
       }
     }

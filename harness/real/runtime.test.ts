@@ -78,6 +78,41 @@ describe("RealRuntime: an Env over the event loop", () => {
     reopened.close();
   });
 
+  it("a message sent before sync() does not wait for it (as in the simulator), one sent after does, and send order is kept", async () => {
+    const storage = new FileStorage(tempDir());
+    const released: { text: string; fsyncs: number }[] = [];
+    const rt = new RealRuntime<{ m: string }>(
+      "n1",
+      (env) => ({
+        onMessage: () => {
+          env.send("n2", { m: "before" });
+          env.storage.append("log", "x");
+          env.storage.sync();
+          env.send("n2", { m: "after" });
+        },
+        onTimer: () => {},
+      }),
+      storage,
+      {
+        sendRemote: (_to, text) => released.push({ text: (JSON.parse(text) as { m: string }).m, fsyncs: storage.fsyncs }),
+        onFatal: (err) => {
+          throw err;
+        },
+      },
+      new Registry(),
+    );
+    rt.start();
+    rt.deliver("n2", { m: "go" });
+    rt.deliver("n2", { m: "go" });
+    for (let i = 0; i < 100 && released.length < 4; i++) await sleep(5);
+    // The second handler's "before" comes after the first handler's sync(): it waits too.
+    expect(released.map((r) => r.text)).toEqual(["before", "after", "before", "after"]);
+    expect(released[0].fsyncs).toBe(0); // left before the fsync
+    for (const r of released.slice(1)) expect(r.fsyncs).toBe(1); // after a sync() call: waited for the one fsync
+    await rt.stop(true);
+    storage.close();
+  });
+
   it("timers fire on the event loop and can be cancelled; a throwing node is fatal", async () => {
     const storage = new FileStorage(tempDir());
     const fired: string[] = [];

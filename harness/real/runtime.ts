@@ -3,14 +3,17 @@
 //
 // Persist before send, with group commit. A node calls storage.sync() and then
 // sends, believing its state durable. Here sync() only marks the storage, and
-// everything the node sends waits in an outbox. At the end of the event-loop
-// turn the storage writes what changed and starts one fsync for all of it;
-// when that fsync completes, the outbox of that turn goes out. Events that
-// arrive meanwhile (during a blocking fsync they wait in the kernel; with a
-// thread-pool fsync they are handled at once) have their writes and messages
-// wait for the next fsync, which covers them all. Nothing a node says can leave the
-// process before what it wrote up to then is on disk, and a crash loses only
-// state nobody has seen (the same as crashing just before the sync).
+// a message sent after a sync() waits in an outbox. At the end of the
+// event-loop turn the storage writes what changed and makes one fsync for all
+// of it; when that fsync completes, the messages waiting for it go out. A
+// message sent before any sync() still pending leaves at once, as in the
+// simulator, where sync() takes no time: the node did not ask it to wait.
+// Events that arrive meanwhile (during a blocking fsync they wait in the
+// kernel; with a thread-pool fsync they are handled at once) have their
+// writes and messages wait for the next fsync, which covers them all. So
+// nothing a node says after a sync() leaves the process before what it wrote
+// up to then is on disk, and a crash loses only state nobody has seen (the
+// same as crashing just before the sync). Messages keep their send order.
 import type { Applied, Env, Json, Node, NodeFactory, NodeId, TimerId } from "../types.ts";
 import type { Histogram, Registry } from "./metrics.ts";
 import type { FileStorage } from "./storage.ts";
@@ -33,6 +36,8 @@ export interface RuntimeHooks<Msg> {
 interface Out {
   to: NodeId;
   text: string;
+  /** How many sync() calls came before this message: it leaves once that many are on disk. */
+  needSyncs: number;
 }
 
 /** Bounds on a runaway node. */
@@ -44,7 +49,11 @@ export class RealRuntime<Msg> {
   readonly env: Env<Msg>;
   private readonly timers = new Map<TimerId, NodeJS.Timeout>();
   private timerSeq = 0;
+  /** Messages not yet released, in send order (so needSyncs never decreases along it). */
   private open: Out[] = [];
+  /** sync() calls the node made, and how many of them a completed fsync covers. */
+  private syncsRequested = 0;
+  private syncsDone = 0;
   private tickScheduled = false;
   private stopped = false;
   /** Called when the fsync under way completes after stop(). */
@@ -77,7 +86,17 @@ export class RealRuntime<Msg> {
       send: (to, msg) => rt.send(to, msg),
       setTimer: (ms, name) => rt.setTimer(ms, name),
       cancelTimer: (tid) => rt.cancelTimer(tid),
-      storage,
+      storage: {
+        read: (file) => storage.read(file),
+        append: (file, record) => storage.append(file, record),
+        truncate: (file, keep) => storage.truncate(file, keep),
+        replace: (file, records) => storage.replace(file, records),
+        files: () => storage.files(),
+        sync: () => {
+          rt.syncsRequested++;
+          storage.sync();
+        },
+      },
       apply: (entry) => rt.hooks.onApply?.(entry),
       log: (event, fields) => rt.hooks.onLog?.(event, fields ?? {}),
     };
@@ -111,7 +130,7 @@ export class RealRuntime<Msg> {
   private send(to: NodeId, msg: Msg): void {
     if (this.open.length >= MAX_OUTBOX) throw new Error(`${this.id}: outbox over ${MAX_OUTBOX} messages`);
     // Serializing now is the copy the Env contract promises.
-    this.open.push({ to, text: JSON.stringify(msg) });
+    this.open.push({ to, text: JSON.stringify(msg), needSyncs: this.syncsRequested });
   }
 
   private setTimer(ms: number, name: string): TimerId {
@@ -154,32 +173,37 @@ export class RealRuntime<Msg> {
 
   private tickEnd(): void {
     this.tickScheduled = false;
-    if (this.stopped || this.storage.busy) return; // the running flush calls tickEnd when it completes
-    if (this.storage.pending) {
-      const batch = this.open;
-      this.open = [];
-      this.storage.flush(
-        (err) => {
-          if (err !== null) {
-            this.fatal(new Error(`${this.id}: fsync failed (${err.message}); stopping, since the disk may not hold what the node believes it synced`));
-            return;
-          }
-          if (this.stopped) {
-            for (const w of this.idleWaiters.splice(0)) w();
-            return;
-          }
-          this.release(batch);
-          this.tickEnd();
-        },
-        (s) => this.fsyncSeconds.observe(s),
-      );
-      return;
-    }
-    if (this.open.length > 0) {
-      const batch = this.open;
-      this.open = [];
-      this.release(batch);
-    }
+    if (this.stopped) return;
+    this.releaseReady();
+    if (this.storage.busy) return; // the running flush calls tickEnd when it completes
+    if (!this.storage.pending) return;
+    const covers = this.syncsRequested;
+    this.storage.flush(
+      (err) => {
+        if (err !== null) {
+          this.fatal(new Error(`${this.id}: fsync failed (${err.message}); stopping, since the disk may not hold what the node believes it synced`));
+          return;
+        }
+        if (this.stopped) {
+          for (const w of this.idleWaiters.splice(0)) w();
+          return;
+        }
+        // Every sync() made before this flush started is now on disk.
+        this.syncsDone = Math.max(this.syncsDone, covers);
+        this.tickEnd();
+      },
+      (s) => this.fsyncSeconds.observe(s),
+    );
+  }
+
+  /** Releases the messages whose syncs are all done: a prefix of the outbox. */
+  private releaseReady(): void {
+    let n = 0;
+    while (n < this.open.length && this.open[n].needSyncs <= this.syncsDone) n++;
+    if (n === 0) return;
+    const ready = n === this.open.length ? this.open : this.open.slice(0, n);
+    this.open = n === this.open.length ? [] : this.open.slice(n);
+    this.release(ready);
   }
 
   private release(batch: readonly Out[]): void {
