@@ -32,10 +32,13 @@ export default [
         runFor(ctx, 300);
         const v = ctx.cluster.servers.find((id) => id !== l)!;
         ctx.sim.isolate(v);
-        // A newer term in a reply: v becomes a follower of term t + 1 (which
-        // restarts its timer) without voting.
+        // A newer term in a reply: v becomes a follower of term t + 1 without
+        // voting. Whether adopting a term restarts the election timer is left
+        // open by Figure 2, so the script sets v's countdown itself, as if
+        // MAX_MS had just been drawn.
         const t = stateOf(ctx, v).currentTerm;
         inject(ctx, v, { type: "RequestVoteReply", term: t + 1, voteGranted: false, preVote: false });
+        fireElectionTimer(ctx, v, MAX_MS);
         runFor(ctx, MIN_MS - 20);
         const before = stateOf(ctx, v);
         if (before.role !== "follower" || before.currentTerm !== t + 1) {

@@ -27,6 +27,7 @@ export default [
     nodes: 5,
     config: CORE,
     faults: { drop: 0.1, dupe: 0.05, delayMs: { floorMs: 1, meanMs: 15, maxMs: 100 } },
+    requires: ["crash", "restart", "leader-change", "message-lost"],
     steps: [
       code("for 8 s: propose to the leader, and now and then crash it right away; restart servers so a majority stays up", (ctx) => {
         const promises = new Promises(ctx);
@@ -67,6 +68,7 @@ export default [
     nodes: 5,
     config: CORE,
     swarm: ["crashes", "tornWrites", "pauses"],
+    requires: ["crash", "restart", "leader-change"],
     steps: [
       code("6 s of sampled crashes, restarts and pauses while proposals keep coming", (ctx) => {
         const promises = new Promises(ctx);
@@ -85,6 +87,7 @@ export default [
     nodes: 5,
     config: CORE,
     swarm: ["drop", "dupe", "reorder", "partitions", "oneWayCuts", "crashes", "tornWrites", "pauses", "clockDrift"],
+    requires: ["crash", "restart", "leader-change"],
     steps: [
       code("6 s of sampled faults of every kind while proposals keep coming", (ctx) => {
         const promises = new Promises(ctx);
