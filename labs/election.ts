@@ -17,12 +17,13 @@ import { ELECTION_TIMER, HEARTBEAT_TIMER } from "./given/node.ts";
 import type { ElectionModule, RaftState } from "./given/state.ts";
 
 /**
- * Called once at boot, after persistence.restore(): start as a follower of the
- * restored term, with the election timer armed (call becomeFollower).
- * Without an armed timer nothing ever happens: no server ever campaigns.
+ * Called once at boot, after persistence.restore(): become a follower of the
+ * restored term with no known leader (becomeFollower), and arm the election
+ * timer (s.setTimer(ELECTION_TIMER, s.randomElectionTimeoutMs())). Without an
+ * armed timer nothing ever happens: no server ever campaigns.
  */
 export function start(s: RaftState): void {
-  // TODO(lab1): become a follower of s.currentTerm, with no known leader.
+  // TODO(lab1)
 }
 
 /**
@@ -48,12 +49,14 @@ export function checkTerm(s: RaftState, from: NodeId, msg: RaftMessage): boolean
 /**
  * The one way to step down [§5.1]. If term is newer, adopt it and forget the
  * vote (votedFor = null). Set role "follower" and leaderId, clear
- * s.votesGranted, cancel the heartbeat timer, arm the election timer with
- * s.randomElectionTimeoutMs(), and note the change:
+ * s.votesGranted, cancel the heartbeat timer, and note the change:
  *   s.note("role", { role: "follower", term: s.currentTerm, leader: leaderId })
  * (the grader's monitors read "role" notes). If this server was the leader,
- * also clear s.progress and s.transfer and call
- * s.modules.kv.onLeadershipLost(s) so waiting clients get an answer.
+ * arm the election timer (a leader runs none), clear s.progress and
+ * s.transfer, and call s.modules.kv.onLeadershipLost(s) so waiting clients
+ * get an answer. A follower or candidate keeps its running timer: Figure 2
+ * restarts it only on AppendEntries from the current leader and on granting
+ * a vote.
  */
 export function becomeFollower(s: RaftState, term: number, leaderId: NodeId | null): void {
   // TODO(lab1)
