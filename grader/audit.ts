@@ -43,6 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
       heapMb: opts.heapMb,
       scenarioDirs: opts.scenarioDirs,
       traceDir: opts.traceDir,
+      ...(opts.suites !== null ? { labs: opts.suites } : {}),
       onPlan: (p) => {
         console.log(header(opts.mutants, p.labs, p.scenarios, opts.workers));
         if (opts.clean) console.log("running the clean reference on every scenario and seed...");

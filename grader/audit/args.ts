@@ -2,7 +2,7 @@
 // (exit 2) that says what was wrong and what would be right.
 import { suggest } from "../args.ts";
 import { DEFAULT_HEAP_MB, UsageError, defaultWorkers } from "../run/grade.ts";
-import { LABS, findLab } from "../labs.ts";
+import { LABS, type LabDef, findLab, labsWithScenarios } from "../labs.ts";
 import { MUTANTS, type Mutant } from "./mutants.ts";
 
 export interface AuditCliOptions {
@@ -12,6 +12,8 @@ export interface AuditCliOptions {
   lab: number | null;
   json: string | null;
   traceDir: string | null;
+  /** --suites: hunt with (and run clean) only these labs' suites; null: every lab with scenarios. */
+  suites: LabDef[] | null;
   workers: number;
   heapMb: number;
   scenarioDirs: string[];
@@ -31,6 +33,7 @@ const FLAGS: readonly FlagDef[] = [
   { name: "--lab", arg: "N", help: "audit only the mutants of lab N (1-7, or its name: lab2, replication); every suite still hunts them" },
   { name: "--mutant", arg: "ID[,ID]", repeatable: true, help: "audit only these mutants (names from solutions/bugs.ts; --list shows them)" },
   { name: "--json", arg: "FILE", help: "write the results as JSON (schema: grader/audit/audit.schema.json)" },
+  { name: "--suites", arg: "LABS", help: "hunt with only these labs' suites, e.g. lab1,lab2 (default: every lab that has scenarios); the clean run covers the same" },
   { name: "--trace", arg: "DIR", help: "write each kill's trace and HTML timeline under DIR/<mutant>/ (to see how the bug shows)" },
   { name: "--scenarios", arg: "DIR", repeatable: true, help: "also hunt with the scenario files in DIR (an instructor's private set), as `npm run grade` does" },
   { name: "--no-clean", help: "skip the clean reference run (its verdict, and the costs that order each mutant's runs)" },
@@ -77,6 +80,19 @@ function parseLab(text: string): number {
     throw new UsageError(`--lab: unknown lab "${text}"; choose one of ${names.join(", ")}`);
   }
   return Number(m[1]);
+}
+
+function parseSuites(text: string): LabDef[] {
+  const names = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const have = labsWithScenarios();
+  if (names.length === 0) throw new UsageError(`--suites needs lab names, e.g. --suites lab1,lab2 (labs with scenarios: ${have.map((l) => l.name).join(", ")})`);
+  return names.map((n) => {
+    const lab = findLab(/^\d+$/.test(n) ? `lab${n}` : n);
+    if (lab === undefined || lab.hidden || !have.includes(lab)) {
+      throw new UsageError(`--suites: "${n}" is not a lab with scenarios; choose from ${have.map((l) => l.name).join(", ")}`);
+    }
+    return lab;
+  });
 }
 
 function parseMutants(texts: readonly string[]): Mutant[] {
@@ -128,6 +144,8 @@ export function parseAuditArgs(argv: readonly string[]): AuditCliOptions {
     mutants = mutants.filter((m) => m.lab === lab);
     if (mutants.length === 0) throw new UsageError(named !== null ? `none of the named mutants is in lab ${lab}` : `lab ${lab} has no mutants yet (solutions/bugs.ts; placed in grader/audit/mutants.ts)`);
   }
+  const suitesText = one("--suites");
+  const suites = suitesText === null ? null : parseSuites(suitesText);
   const workersText = one("--workers");
   const heapText = one("--heap-mb");
   return {
@@ -135,6 +153,7 @@ export function parseAuditArgs(argv: readonly string[]): AuditCliOptions {
     lab,
     json: one("--json"),
     traceDir: one("--trace"),
+    suites,
     workers: workersText === null ? defaultWorkers() : positiveInt("--workers", workersText, 64),
     heapMb: heapText === null ? DEFAULT_HEAP_MB : positiveInt("--heap-mb", heapText, 65_536),
     scenarioDirs: values.get("--scenarios") ?? [],

@@ -9,7 +9,9 @@
 //    a lab the runs go round by round — every scenario's first seed, cheapest
 //    first, then every second seed... — since most bugs are caught by one
 //    scenario on most of its seeds, and a mutant stops at its first kill.
-//    A mutant that no run fails survived: a scenario is missing.
+//    A mutant that no run fails survived: a scenario is missing. (A bug in an
+//    optional feature — CheckQuorum, lease reads — is hunted by the extra
+//    scenarios that turn the feature on: core scenarios turn it off.)
 //
 // Mutants run in parallel on the audit's pool (one per core), each on one thread.
 import { join, resolve } from "node:path";
@@ -121,18 +123,17 @@ function labOrder(lab: number, available: readonly number[]): number[] {
 /** The runs a mutant tries, in order (see the header). */
 export function mutantRuns(mutant: Mutant, plan: readonly Planned[]): { planned: Planned; seed: number }[] {
   const out: { planned: Planned; seed: number }[] = [];
-  const kinds = mutant.extraFeature ? [true, false] : [true];
-  const labs = labOrder(mutant.lab, [...new Set(plan.map((p) => p.labNo))]);
-  for (const core of kinds) {
-    for (const lab of labs) {
-      const group = plan.filter((p) => p.labNo === lab && isCore(p.loaded.scenario) === core);
-      const byCost = [...group].sort((a, b) => a.costMs - b.costMs);
-      const rounds = Math.max(0, ...group.map((p) => p.seeds.length));
-      for (let r = 0; r < rounds; r++) {
-        for (const p of byCost) {
-          const seed = p.seeds[r];
-          if (seed !== undefined && !p.cleanFailed.has(seed)) out.push({ planned: p, seed });
-        }
+  // A bug in an optional feature hides in core scenarios, which turn the
+  // feature off: the extra scenarios that turn it on hunt it instead.
+  const core = !mutant.extraFeature;
+  for (const lab of labOrder(mutant.lab, [...new Set(plan.map((p) => p.labNo))])) {
+    const group = plan.filter((p) => p.labNo === lab && isCore(p.loaded.scenario) === core);
+    const byCost = [...group].sort((a, b) => a.costMs - b.costMs);
+    const rounds = Math.max(0, ...group.map((p) => p.seeds.length));
+    for (let r = 0; r < rounds; r++) {
+      for (const p of byCost) {
+        const seed = p.seeds[r];
+        if (seed !== undefined && !p.cleanFailed.has(seed)) out.push({ planned: p, seed });
       }
     }
   }

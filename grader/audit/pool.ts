@@ -115,9 +115,7 @@ export class AuditPool {
     slot.whole = next.whole;
     slot.pos = 0;
     if (!this.started.has(next.whole.taskId)) this.started.set(next.whole.taskId, performance.now());
-    this.armGuard(slot, this.opts.loadTimeoutMs, () =>
-      this.abandon(slot, failed("audit-error", "audit-error", `loading the reference or a scenario took more than ${Math.round(this.opts.loadTimeoutMs / 1000)} s`)),
-    );
+    this.armLoadGuard(slot);
     slot.worker.postMessage({ type: "task", task: next.part } satisfies ToAuditWorker);
   }
 
@@ -136,6 +134,15 @@ export class AuditPool {
     const t0 = this.started.get(whole.taskId) ?? performance.now();
     this.started.delete(whole.taskId);
     this.events?.onTaskDone(whole, Math.round(performance.now() - t0));
+  }
+
+  private armLoadGuard(slot: Slot): void {
+    this.armGuard(slot, this.opts.loadTimeoutMs, () =>
+      this.abandon(
+        slot,
+        failed("audit-error", "audit-error", `loading the reference or a scenario file took more than ${Math.round(this.opts.loadTimeoutMs / 1000)} s (does a scenario file run a loop at its top level?)`),
+      ),
+    );
   }
 
   private clearGuard(slot: Slot): void {
@@ -223,12 +230,13 @@ export class AuditPool {
         return;
       }
       case "run-done": {
-        this.clearGuard(slot);
         const pos = part.runs.findIndex((r) => r.index === msg.index);
         if (pos >= 0) {
           slot.pos = pos + 1;
           this.events?.onRun(whole, part.runs[pos], msg.outcome);
         }
+        // Until the next run starts, the thread loads its scenario: guarded too.
+        this.armLoadGuard(slot);
         return;
       }
       case "task-done":

@@ -43,11 +43,12 @@ export function mutantLine(r: MutantResult): string {
     case "killed": {
       const k = r.killedBy!;
       const where = `${k.lab} · ${clip(k.scenario, SCENARIO_WIDTH)}`.padEnd(SCENARIO_WIDTH + 7);
-      const later = k.lab !== `lab${m.lab}` ? "  (not by its own lab's suite)" : "";
+      const notes = [...(m.extraFeature ? ["extra feature: hunted by extra scenarios"] : []), ...(k.lab !== `lab${m.lab}` ? [`missed by lab ${m.lab}'s suite`] : [])];
+      const later = notes.length > 0 ? `  (${notes.join("; ")})` : "";
       return `  ${id}  ${lab}  killed    ${where}  ${String(k.seed).padStart(10)}  ${clip(k.rule, 28).padEnd(28)}  ${String(r.runs).padStart(5)}  ${fmtMs(r.wallMs).padStart(7)}${later}`;
     }
     case "survived":
-      return `  ${id}  ${lab}  SURVIVED  no core scenario failed in ${r.planned} runs (${fmtMs(r.wallMs)}): ${m.description}`;
+      return `  ${id}  ${lab}  SURVIVED  no ${m.extraFeature ? "extra" : "core"} scenario failed in ${r.planned} runs (${fmtMs(r.wallMs)}): ${m.description}`;
     case "no-suite":
       return `  ${id}  ${lab}  no suite  lab ${m.lab} has no scenarios yet: ${m.description}`;
     case "error":

@@ -83,5 +83,8 @@ async function runTask(task: AuditTask): Promise<void> {
 
 let queue: Promise<void> = Promise.resolve();
 port.on("message", (msg: ToAuditWorker) => {
-  if (msg.type === "task") queue = queue.then(() => runTask(msg.task));
+  if (msg.type !== "task") return;
+  const { taskId } = msg.task;
+  // A throw outside the code under test (runSeed reports those) is the audit's own error.
+  queue = queue.then(() => runTask(msg.task)).catch((err: unknown) => post({ type: "task-error", taskId, message: `the audit worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` }));
 });
