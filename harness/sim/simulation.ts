@@ -87,6 +87,9 @@ class Endpoint<Msg> {
   clock: Clock = { anchorGlobalMs: 0, anchorLocalMs: 0, rate: 1 };
   sent = 0;
   bytesSent = 0;
+  /** crashAtSync: crash instead of the n-th next sync (0: none planned). */
+  crashOnSyncCountdown = 0;
+  crashOnSyncTorn = false;
   constructor(
     readonly id: NodeId,
     readonly factory: NodeFactory<Msg>,
@@ -97,6 +100,13 @@ class Endpoint<Msg> {
 
 /** Thrown inside a handler to unwind it after the simulator recorded a failure. */
 class StopRun extends Error {}
+
+/** Thrown inside a handler when a crash planned with crashAtSync strikes: the node dies mid-handler. */
+class CrashNow extends Error {
+  constructor(readonly node: NodeId) {
+    super(`${node} crashed before its sync`);
+  }
+}
 
 export class Simulation<Msg> {
   readonly seed: number;
@@ -227,6 +237,10 @@ export class Simulation<Msg> {
         try {
           ev.action!();
         } catch (err) {
+          if (err instanceof CrashNow) {
+            this.crash(err.node, { torn: this.ep(err.node).crashOnSyncTorn });
+            break;
+          }
           if (!(err instanceof StopRun)) {
             this.fail({ rule: "scenario-error", message: `a scheduled scenario action threw: ${errorText(err)}` }, err);
           }
@@ -298,6 +312,11 @@ export class Simulation<Msg> {
     try {
       call(node);
     } catch (err) {
+      if (err instanceof CrashNow) {
+        this.running = null;
+        this.crash(ep.id, { torn: ep.crashOnSyncTorn });
+        return;
+      }
       if (!(err instanceof StopRun)) {
         this.fail(
           {
@@ -383,6 +402,7 @@ export class Simulation<Msg> {
       sync: () => {
         live("storage");
         if (!ep.storage.dirty) return;
+        if (ep.crashOnSyncCountdown > 0 && --ep.crashOnSyncCountdown === 0) throw new CrashNow(ep.id);
         ep.storage.sync();
         sim.record({ kind: "sync", index: 0, timeMs: sim.nowMs, node: ep.id });
       },
@@ -508,6 +528,11 @@ export class Simulation<Msg> {
     try {
       ep.node = ep.factory(env);
     } catch (err) {
+      if (err instanceof CrashNow) {
+        this.running = null;
+        this.crash(ep.id, { torn: ep.crashOnSyncTorn });
+        return;
+      }
       if (!(err instanceof StopRun)) {
         this.fail({ rule: "uncaught-exception", message: `${ep.id} threw while starting up at t=${this.nowMs} ms: ${errorText(err)}`, node: ep.id }, err);
       }
@@ -530,6 +555,7 @@ export class Simulation<Msg> {
     ep.up = false;
     ep.node = undefined;
     ep.incarnation++;
+    ep.crashOnSyncCountdown = 0;
     for (const ev of ep.timers.values()) ev.cancelled = true;
     ep.timers.clear();
     ep.timerNames.clear();
@@ -539,6 +565,21 @@ export class Simulation<Msg> {
     const torn = ep.storage.crash(opts.torn === true ? this.streams.faults : undefined);
     this.record({ kind: "crash", index: 0, timeMs: this.nowMs, node: id, torn });
     for (const q of queued) if (q.type === QType.Deliver && this.failure === null) this.recordDrop(q.from, id, q.msgId, "crashed");
+  }
+
+  /**
+   * Plans a crash at the moment the node next calls sync() with unsynced
+   * writes (or the nth such sync): the writes before it are lost (torn: the
+   * first may survive torn), the rest of that handler never runs, but messages
+   * it sent before the sync are already on the wire. This is the crash
+   * "between a write and its sync" that persistence code must survive.
+   */
+  crashAtSync(id: NodeId, opts: { torn?: boolean; nth?: number } = {}): void {
+    const ep = this.ep(id);
+    const nth = opts.nth ?? 1;
+    if (!Number.isInteger(nth) || nth < 1) throw new RangeError(`crashAtSync: nth must be a positive integer, got ${nth}`);
+    ep.crashOnSyncCountdown = nth;
+    ep.crashOnSyncTorn = opts.torn === true;
   }
 
   /** Restarts a crashed node from its durable storage, through its factory. */

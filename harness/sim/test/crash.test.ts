@@ -143,3 +143,42 @@ describe("storage and crashes", () => {
     expect(b.received[0].atMs).toBe(300);
   });
 });
+
+describe("crash between a write and its sync", () => {
+  it("crashAtSync kills the node inside the handler: unsynced writes lost, later code never runs, earlier sends stay on the wire", () => {
+    const sim = probeSim(11, ["a", "b"], { traceMode: "full" });
+    const a = probe(sim, "a");
+    a.env.storage.append("wal", "kept");
+    a.env.storage.sync();
+    sim.crashAtSync("a");
+    let after = false;
+    sim.schedule(5, () => {
+      const env = probe(sim, "a").env;
+      env.send("b", { n: 1 });
+      env.storage.append("wal", sealRecord("lost"));
+      try {
+        env.storage.sync();
+        after = true;
+      } finally {
+        // the crash unwinds through here; nothing after sync ran
+      }
+    });
+    sim.runFor(50);
+    expect(after).toBe(false);
+    expect(sim.isUp("a")).toBe(false);
+    expect(sim.storageOf("a").read("wal")).toEqual(["kept"]);
+    expect(probe(sim, "b").received.map((r) => r.msg.n)).toEqual([1]);
+  });
+
+  it("the crash strikes at the nth dirty sync, and a clean sync does not count", () => {
+    const sim = probeSim(12, ["a", "b"]);
+    const env = probe(sim, "a").env;
+    sim.crashAtSync("a", { nth: 2 });
+    env.storage.sync(); // nothing to sync: does not count
+    env.storage.append("f", "1");
+    env.storage.sync(); // first dirty sync: survives
+    expect(sim.isUp("a")).toBe(true);
+    env.storage.append("f", "2");
+    expect(() => env.storage.sync()).toThrow(/crashed before its sync/); // outside a handler the throw is visible
+  });
+});
