@@ -37,10 +37,10 @@ describe("the mutant catalog", () => {
 
 describe("the hunt order", () => {
   const lab = (n: number) => findLab(`lab${n}`)!;
-  const planned = (n: number, name: string, costMs: number, core = true, cleanFailed: number[] = []): Planned => {
+  const planned = (n: number, name: string, cost: number, core = true, cleanFailed: number[] = []): Planned => {
     const scenario = defineScenario({ name, tags: [core ? "core" : "extra"], seeds: 2, steps: [{ do: "run", ms: 1 }] }, { file: "x.ts", line: 1 });
     const loaded: LoadedScenario = { scenario, lab: lab(n), file: `/x/${name}.ts`, externalDir: null };
-    return { loaded, labNo: n, seeds: [n * 100 + 1, n * 100 + 2], costMs, cleanFailed: new Set(cleanFailed) };
+    return { loaded, labNo: n, seeds: [n * 100 + 1, n * 100 + 2], cost, cleanFailed: new Set(cleanFailed) };
   };
   const plan = [planned(1, "a1", 5), planned(2, "b-dear", 9), planned(2, "b-cheap", 1, true, [202]), planned(2, "b-extra", 1, false), planned(3, "c1", 1)];
   const order = (id: string) => mutantRuns(findMutant(id)!, plan).map((r) => `${r.planned.loaded.scenario.name}:${r.seed}`);

@@ -102,8 +102,12 @@ export interface Planned {
   loaded: LoadedScenario;
   labNo: number;
   seeds: number[];
-  /** Mean wall-clock ms per seed on the clean reference (0 if unmeasured). */
-  costMs: number;
+  /**
+   * Mean trace events per seed on the clean reference (0 if unmeasured): the
+   * cost that orders a mutant's runs. Events, not milliseconds, so that the
+   * order — and so which run kills a mutant first — is the same on every run.
+   */
+  cost: number;
   /** Seeds the clean reference fails: a failure there would not be the mutant's doing. */
   cleanFailed: Set<number>;
 }
@@ -128,7 +132,7 @@ export function mutantRuns(mutant: Mutant, plan: readonly Planned[]): { planned:
   const core = !mutant.extraFeature;
   for (const lab of labOrder(mutant.lab, [...new Set(plan.map((p) => p.labNo))])) {
     const group = plan.filter((p) => p.labNo === lab && isCore(p.loaded.scenario) === core);
-    const byCost = [...group].sort((a, b) => a.costMs - b.costMs);
+    const byCost = [...group].sort((a, b) => a.cost - b.cost);
     const rounds = Math.max(0, ...group.map((p) => p.seeds.length));
     for (let r = 0; r < rounds; r++) {
       for (const p of byCost) {
@@ -152,7 +156,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
     loaded: l,
     labNo: labNumber(l.lab),
     seeds: seedsFor(l.scenario.name, l.scenario.seeds),
-    costMs: 0,
+    cost: 0,
     cleanFailed: new Set<number>(),
   }));
   opts.onPlan?.({ labs: labs.map((l) => l.name), scenarios: plan.length, core: plan.filter((p) => isCore(p.loaded.scenario)).length });
@@ -185,14 +189,14 @@ async function cleanRun(pool: AuditPool, plan: Planned[]): Promise<CleanResult> 
     stopAtFirstFailure: false,
     traceDir: null,
   }));
-  const walls = plan.map(() => [] as number[]);
+  const costs = plan.map(() => [] as number[]);
   const failures: CleanFailure[] = [];
   let runs = 0;
   await pool.run(tasks, {
     onRun(task, run, outcome) {
       runs++;
       const p = plan[task.taskId];
-      walls[task.taskId].push(outcome.wallMs);
+      costs[task.taskId].push(outcome.events);
       if (!outcome.passed) {
         p.cleanFailed.add(run.seed);
         failures.push({ lab: p.loaded.lab.name, scenario: p.loaded.scenario.name, seed: run.seed, rule: outcome.rule ?? "unknown", message: outcome.message ?? "" });
@@ -201,8 +205,8 @@ async function cleanRun(pool: AuditPool, plan: Planned[]): Promise<CleanResult> 
     onTaskDone() {},
   });
   plan.forEach((p, i) => {
-    const w = walls[i];
-    p.costMs = w.length === 0 ? 0 : w.reduce((a, b) => a + b, 0) / w.length;
+    const c = costs[i];
+    p.cost = c.length === 0 ? 0 : c.reduce((a, b) => a + b, 0) / c.length;
   });
   const key = (f: CleanFailure) => `${f.lab}\u0000${f.scenario}\u0000${String(f.seed).padStart(10, "0")}`;
   failures.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));

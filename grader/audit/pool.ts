@@ -58,7 +58,7 @@ interface Queued {
 }
 
 function failed(rule: string, kind: RunOutcome["kind"], message: string): RunOutcome {
-  return { passed: false, rule, kind, message, virtualMs: 0, wallMs: 0, trace: null, timeline: null };
+  return { passed: false, rule, kind, message, virtualMs: 0, wallMs: 0, events: 0, trace: null, timeline: null };
 }
 
 export class AuditPool {

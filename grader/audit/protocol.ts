@@ -34,6 +34,8 @@ export interface RunOutcome {
   /** Virtual time of the failure (or of the end of the run), ms. */
   virtualMs: number;
   wallMs: number;
+  /** Trace events of the run: its cost, measured deterministically (wall time varies with the machine's load). */
+  events: number;
   /** The trace file (JSON lines) and HTML timeline written for a failed run, if asked. */
   trace: string | null;
   timeline: string | null;

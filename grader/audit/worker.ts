@@ -59,6 +59,7 @@ async function runTask(task: AuditTask): Promise<void> {
       message: f?.message ?? null,
       virtualMs: f?.timeMs ?? r.virtualMs,
       wallMs: Math.round(r.wallMs),
+      events: r.sim?.trace.count ?? 0,
       trace: null,
       timeline: null,
     };
