@@ -17,6 +17,7 @@ export function start(s: RaftState): void {
   // no vote for an election timeout (this keeps leader leases sound, thesis §6.4.1).
   s.lastLeaderContactMs = s.now();
   becomeFollower(s, s.currentTerm, null);
+  s.setTimer(ELECTION_TIMER, s.randomElectionTimeoutMs());
 }
 
 /**
@@ -87,7 +88,12 @@ export function becomeFollower(s: RaftState, term: number, leaderId: NodeId | nu
   s.leaderId = leaderId;
   s.votesGranted.clear();
   s.cancelTimer(HEARTBEAT_TIMER);
-  s.setTimer(ELECTION_TIMER, s.randomElectionTimeoutMs());
+  // Figure 2 restarts the election timer only on hearing from the leader or on
+  // granting a vote; stepping down for a newer term must not, or a stream of
+  // stale candidates with ever higher terms keeps the one up-to-date server
+  // from ever timing out (seed 794504696 of "many elections"). A leader's timer
+  // paced CheckQuorum, so a former leader draws a fresh election timeout.
+  if (wasLeader) s.setTimer(ELECTION_TIMER, s.randomElectionTimeoutMs());
   if (wasLeader) {
     s.transfer = null;
     s.progress.clear();
