@@ -23,7 +23,7 @@ function listMutants(opts: AuditCliOptions): string {
 async function main(argv: readonly string[]): Promise<number> {
   let opts: AuditCliOptions;
   try {
-    opts = parseAuditArgs(argv);
+    opts = parseAuditArgs(argv, process.env);
   } catch (err) {
     return usageFailure(err);
   }

@@ -108,7 +108,15 @@ function parseMutants(texts: readonly string[]): Mutant[] {
   });
 }
 
-export function parseAuditArgs(argv: readonly string[]): AuditCliOptions {
+/** npm takes flags given before "--" for itself, as npm_config_* variables. */
+function npmSwallowed(env: NodeJS.ProcessEnv): string[] {
+  if (env.npm_lifecycle_event !== "audit") return [];
+  return FLAGS.filter((f) => env[`npm_config_${f.name.slice(2).replace(/-/g, "_")}`] !== undefined).map((f) => f.name);
+}
+
+export function parseAuditArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): AuditCliOptions {
+  const swallowed = npmSwallowed(env);
+  if (swallowed.length > 0) throw new UsageError(`npm took ${swallowed.join(", ")} for itself. Put "--" before the audit's flags, e.g.:\n  npm run audit -- ${swallowed.join(" ")} ...`);
   const values = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
