@@ -1,4 +1,4 @@
-// The mutation audit's fast subset (the full audit, `npm run audit`, runs in CI):
+// The mutation audit's fast subset (.ci/run runs the full audit, `npm run audit`):
 // the catalog covers every bug switch, the hunt order is the one documented,
 // a few mutants of each lab are killed by core scenarios while the clean
 // reference passes, and the CLI writes JSON that matches its schema.
@@ -82,13 +82,13 @@ interface CliRun {
   json: { [k: string]: JsonValue } | null;
 }
 
-function audit(args: string[], withJson = true, timeoutMs = 60_000): Promise<CliRun> {
+function audit(args: string[], withJson = true): Promise<CliRun> {
   const file = join(mkdtempSync(join(tmpdir(), "audit-")), "audit.json");
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ["--import", "tsx", "grader/audit.ts", ...args, ...(withJson ? ["--json", file] : [])],
-      { cwd: REPO, env: { ...process.env, CI: "true" }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: REPO, env: { ...process.env, CI: "true" }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
         let json: CliRun["json"] = null;
@@ -144,15 +144,3 @@ describe("a fast audit", () => {
   });
 });
 
-// CI (CI=true, as .ci/run sets it) runs the whole audit too: the clean
-// reference passes everything and every mutant whose lab has a suite dies.
-describe.runIf(process.env.CI === "true")("the full audit (CI only)", () => {
-  it("npm run audit: the clean reference passes every scenario and no mutant survives", async () => {
-    const r = await audit([], true, 600_000);
-    const clean = r.json?.clean as { passed?: boolean; failures?: JsonValue[] } | null | undefined;
-    expect(clean?.failures ?? [], r.stdout).toEqual([]);
-    const alive = [...byId(r).values()].filter((m) => m.status === "survived" || m.status === "error").map((m) => m.id);
-    expect(alive, `survivors are missing scenarios (lessons/instructors.md, "Reading the audit"):\n${r.stdout}`).toEqual([]);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-  }, 660_000);
-});
