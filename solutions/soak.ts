@@ -1,6 +1,7 @@
 // `npm run soak -- --seeds N [--from S] [--json FILE] [--fault-ms MS]`
 // Runs the reference Raft KV under swarm faults (harness/raft/chaos.ts) for N
-// seeds: partitions (one-way too), crashes with torn tails, loss, duplication,
+// seeds: partitions (one-way too), crashes (between handlers, and mid-handler
+// between a write and its sync, with torn tails), loss, duplication,
 // reordering, clock drift, pauses, membership changes, leadership transfers and
 // snapshots every few entries, with clients whose history must be
 // linearizable; then heals and checks liveness. A failing seed prints the

@@ -133,6 +133,23 @@ export function runChaos(opts: ChaosOptions): ChaosResult {
   const faultMs = opts.faultMs ?? 3000;
   const start = sim.now();
   runNemesis(sim, servers, plan, faultMs);
+  if (plan.crashes) {
+    // Crashes between a write and its sync, mid-handler (torn tails included):
+    // the moments a plain crash, which falls between handlers, never hits.
+    const count = 1 + rng.int(3);
+    for (let i = 0; i < count; i++) {
+      const victim = rng.pick(servers);
+      const torn = plan.tornWrites && rng.chance(0.7);
+      const nth = 1 + rng.int(20);
+      sim.schedule(start + rng.int(faultMs), () => {
+        if (sim.isUp(victim)) sim.crashAtSync(victim, { torn, nth });
+      });
+      sim.schedule(start + faultMs - 1, () => {
+        sim.crashAtSync(victim, { nth: Number.MAX_SAFE_INTEGER }); // calls off a crash that has not struck yet
+        if (!sim.isUp(victim)) sim.restart(victim);
+      });
+    }
+  }
 
   // Membership changes: boot spares, ask to add them, change voter sets, transfer leadership.
   let requestId = 0;
