@@ -48,7 +48,12 @@ export default [
           runFor(ctx, 100);
         }
         feeding = false;
-        if (struck === 0) ctx.fail("scenario-setup", `no planned crash struck in ${ROUNDS} rounds: no server synced while commands were flowing`);
+        if (struck === 0) {
+          ctx.fail(
+            "never-synced",
+            `no server called storage.sync() with unsynced writes in ${ROUNDS} rounds of ~600 ms while commands were flowing: persist() must write currentTerm, votedFor and new log entries and then sync, before the messages that depend on them (Figure 2)`,
+          );
+        }
         runFor(ctx, 3000);
         expectSameApplied(ctx);
       }),
