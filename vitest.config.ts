@@ -7,6 +7,8 @@ export default defineConfig({
     include: ["harness/**/*.test.ts", "solutions/**/*.test.ts", "grader/**/*.test.ts", "labs/**/*.test.ts", "test/**/*.test.ts", "bench/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    pool: "threads",
+    // forks, not threads: tests that start worker threads of their own (grader pools,
+    // tsx loaders) and browsers were seen to hang a threads pool intermittently.
+    pool: "forks",
   },
 });
