@@ -4,13 +4,12 @@
 // matrix: mutant × the first scenario and seed that caught it, the rule, the time.
 // Exit status: 0 iff the clean reference passed and every mutant whose lab has
 // a suite was killed; 1 otherwise; 2 for bad arguments or a broken scenario file.
+import { runMain, usageFailure } from "./main.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type AuditCliOptions, auditHelp, parseAuditArgs } from "./audit/args.ts";
 import { runAudit } from "./audit/engine.ts";
 import { auditJson, cleanLine, header, matrixHeader, mutantLine, summary } from "./audit/report.ts";
-import { UsageError } from "./run/grade.ts";
-import { ScenarioError } from "./scenario.ts";
 
 const EXIT_PASS = 0;
 const EXIT_FAIL = 1;
@@ -25,7 +24,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     opts = parseAuditArgs(argv, process.env);
   } catch (err) {
-    return usageFailure(err);
+    return usageFailure("audit", err);
   }
   if (opts.help) {
     console.log(auditHelp());
@@ -62,25 +61,8 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(summary(result, { json: opts.json }));
     return result.passed ? EXIT_PASS : EXIT_FAIL;
   } catch (err) {
-    return usageFailure(err);
+    return usageFailure("audit", err);
   }
 }
 
-function usageFailure(err: unknown): number {
-  if (err instanceof UsageError || err instanceof ScenarioError) {
-    console.error(`audit: ${err.message}`);
-    return EXIT_USAGE;
-  }
-  throw err;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error("audit: internal error (a bug in the audit, not in the suite):");
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = 3;
-  },
-);
+runMain("audit", "the suite", () => main(process.argv.slice(2)));

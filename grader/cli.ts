@@ -1,13 +1,12 @@
 // `npm run grade <lab|all> [-- flags]`: the grader's entry point.
 // Exit status: 0 iff every selected core scenario passed; 1 if one failed;
 // 2 for bad arguments or a broken scenario file.
+import { runMain, usageFailure } from "./main.ts";
 import { type CliOptions, helpText, parseArgs } from "./args.ts";
 import { EXIT_FAIL, EXIT_PASS, EXIT_USAGE, gradeOnce } from "./once.ts";
 import { loadScenarios } from "./load.ts";
 import { finalReport, wantsColor } from "./report/console.ts";
 import { writeReports } from "./report/files.ts";
-import { UsageError } from "./run/grade.ts";
-import { ScenarioError } from "./scenario.ts";
 
 async function listScenarios(opts: CliOptions): Promise<void> {
   const loaded = await loadScenarios(opts.labs, opts.scenarioDirs);
@@ -25,7 +24,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     opts = parseArgs(argv, process.env);
   } catch (err) {
-    return usageFailure(err);
+    return usageFailure("grade", err);
   }
   if (opts.help) {
     console.log(helpText());
@@ -51,25 +50,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (opts.traceAll) console.log(`traces of every seed (.jsonl, and .html timelines): ${opts.traceDir}/<lab>/<scenario>/seed-<seed>.*`);
     return result.passed ? EXIT_PASS : EXIT_FAIL;
   } catch (err) {
-    return usageFailure(err);
+    return usageFailure("grade", err);
   }
 }
 
-function usageFailure(err: unknown): number {
-  if (err instanceof UsageError || err instanceof ScenarioError) {
-    console.error(`grade: ${err.message}`);
-    return EXIT_USAGE;
-  }
-  throw err;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error("grade: internal error (a bug in the grader, not in your code):");
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = 3;
-  },
-);
+runMain("grade", "your code", () => main(process.argv.slice(2)));
