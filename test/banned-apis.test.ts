@@ -8,9 +8,6 @@ import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
 
-/** Command-line entry points that run the simulator: they may use process, but no node code lives in them. */
-const CLI_FILES = new Set(["solutions/demo.ts", "solutions/soak.ts"]);
-
 const BANNED: { pattern: RegExp; why: string }[] = [
   { pattern: /\bMath\.random\b/, why: "use env.random(): it is seeded, so a failure replays" },
   { pattern: /\bDate\b/, why: "use env.now(): virtual time, the node's own clock" },
@@ -68,7 +65,6 @@ describe("node code uses only its Env", () => {
       }
       const problems = files
         .map((f) => relative(root, f))
-        .filter((f) => !CLI_FILES.has(f))
         .flatMap((f) => findBanned(f, readFileSync(join(root, f), "utf8")));
       expect(problems, problems.join("\n")).toEqual([]);
     });

@@ -2,7 +2,7 @@
 // cuts, crashes with torn tails, loss, duplication, reordering, clock drift,
 // pauses), membership changes and small snapshots under a client workload;
 // then heal, and check liveness and the client history. The soak
-// (solutions/soak.ts) runs it for thousands of seeds; the grader can run it on
+// (grader/soak.ts) runs it for thousands of seeds; the grader can run it on
 // a student's modules.
 import type { Failure, Monitor, SimEvent, SwarmPlan } from "../sim/index.ts";
 import { Prng, healAll, runNemesis, sampleSwarm } from "../sim/index.ts";

@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { describeEvent, parseSeed } from "../harness/sim/index.ts";
 import { runChaos, type ChaosResult } from "../harness/raft/chaos.ts";
 import type { RaftCluster } from "../harness/raft/cluster.ts";
-import { referenceNode } from "./node.ts";
+import { referenceNode } from "../solutions/node.ts";
 
 interface Args {
   seeds: number;

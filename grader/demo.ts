@@ -8,7 +8,7 @@ import type { ClientReply, EntryData, KvOp, Msg } from "../harness/raft/messages
 import { raftMonitors } from "../harness/raft/monitors.ts";
 import type { Json, Node, NodeId } from "../harness/types.ts";
 import type { RaftNode } from "../labs/given/node.ts";
-import { referenceNode } from "./node.ts";
+import { referenceNode } from "../solutions/node.ts";
 
 function parseArgs(argv: string[]): { seed: number; nodes: number } {
   let seed = 1;
