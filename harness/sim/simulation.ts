@@ -307,10 +307,18 @@ export class Simulation<Msg> {
   /** Calls a node handler, turning an exception into a failure that names the node and event. */
   private invoke(ep: Endpoint<Msg>, what: string, call: (node: Node<Msg>) => void): void {
     const node = ep.node;
-    if (node === undefined) return;
+    if (node !== undefined) this.guarded(ep, `handling ${what}`, () => call(node));
+  }
+
+  /**
+   * Runs node code (a handler, or the factory at boot): a crash planned by
+   * crashAtSync strikes here, and any other throw fails the run, naming the
+   * node and what it was doing.
+   */
+  private guarded(ep: Endpoint<Msg>, doing: string, call: () => void): void {
     this.running = ep;
     try {
-      call(node);
+      call();
     } catch (err) {
       if (err instanceof CrashNow) {
         this.running = null;
@@ -318,14 +326,7 @@ export class Simulation<Msg> {
         return;
       }
       if (!(err instanceof StopRun)) {
-        this.fail(
-          {
-            rule: "uncaught-exception",
-            message: `${ep.id} threw while handling ${what} at t=${this.nowMs} ms: ${errorText(err)}`,
-            node: ep.id,
-          },
-          err,
-        );
+        this.fail({ rule: "uncaught-exception", message: `${ep.id} threw while ${doing} at t=${this.nowMs} ms: ${errorText(err)}`, node: ep.id }, err);
       }
     } finally {
       this.running = null;
@@ -524,22 +525,9 @@ export class Simulation<Msg> {
     this.record({ kind, index: 0, timeMs: this.nowMs, node: ep.id });
     if (this.failure !== null) return;
     const env = this.makeEnv(ep);
-    this.running = ep;
-    try {
+    this.guarded(ep, "starting up", () => {
       ep.node = ep.factory(env);
-    } catch (err) {
-      if (err instanceof CrashNow) {
-        this.running = null;
-        this.crash(ep.id, { torn: ep.crashOnSyncTorn });
-        return;
-      }
-      if (!(err instanceof StopRun)) {
-        this.fail({ rule: "uncaught-exception", message: `${ep.id} threw while starting up at t=${this.nowMs} ms: ${errorText(err)}`, node: ep.id }, err);
-      }
-    } finally {
-      this.running = null;
-    }
-    if (this.recordStates && this.failure === null) this.recordState(ep);
+    });
   }
 
   private ep(id: NodeId): Endpoint<Msg> {
