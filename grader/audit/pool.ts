@@ -4,10 +4,8 @@
 // scenario's wall-clock limit, or a thread that outgrows its heap, is stopped;
 // for a mutant that is a kill like any other (the grader would fail that seed),
 // and a task that must go on continues on a fresh thread.
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { bootstrapUrl } from "../run/pool.ts";
 import type { AuditRun, AuditTask, FromAuditWorker, RunOutcome, ToAuditWorker } from "./protocol.ts";
 
 export interface AuditPoolOptions {
@@ -27,18 +25,6 @@ export interface AuditPoolEvents {
   onTaskDone(task: AuditTask, wallMs: number): void;
 }
 
-/** A worker that registers tsx's loader, then imports the TS entry (as grader/run/pool.ts does). */
-function bootstrapUrl(entry: URL): URL {
-  let api: string;
-  try {
-    api = import.meta.resolve("tsx/esm/api");
-  } catch {
-    const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
-    api = pathToFileURL(join(dirname(pkg), "dist/esm/api/index.mjs")).href;
-  }
-  const code = `const { register } = await import(${JSON.stringify(api)});\nregister();\nawait import(${JSON.stringify(entry.href)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
 
 interface Slot {
   worker: Worker;

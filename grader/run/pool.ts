@@ -37,7 +37,7 @@ export interface PoolEvents {
 }
 
 /** How a worker starts: tsx's loader is registered inside the worker, then the TS entry is imported. */
-function bootstrapUrl(): URL {
+export function bootstrapUrl(entry: URL = new URL("./worker.ts", import.meta.url)): URL {
   let api: string;
   try {
     api = import.meta.resolve("tsx/esm/api");
@@ -45,8 +45,7 @@ function bootstrapUrl(): URL {
     const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
     api = pathToFileURL(join(dirname(pkg), "dist/esm/api/index.mjs")).href;
   }
-  const entry = new URL("./worker.ts", import.meta.url).href;
-  const code = `const { register } = await import(${JSON.stringify(api)});\nregister();\nawait import(${JSON.stringify(entry)});\n`;
+  const code = `const { register } = await import(${JSON.stringify(api)});\nregister();\nawait import(${JSON.stringify(entry.href)});\n`;
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
